@@ -1,0 +1,84 @@
+/**
+ * Decision cache: an lru-cache of valid decisions (never fail-open results), keyed by a SHA-256
+ * of everything that can change a decision (tenant, user token, request type, query, context,
+ * data sources), so no raw prompt or token is kept as a key. Each entry lives for the configured
+ * TTL or until the agent's `expires_at`, whichever is sooner. Concurrent identical lookups share
+ * one in-flight agent request.
+ */
+import { createHash } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
+
+export class DecisionCache<V extends object> {
+  readonly #lru: LRUCache<string, V> | undefined;
+  readonly #inflight = new Map<string, Promise<V>>();
+  readonly #ttlMs: number;
+
+  constructor(options: { enabled: boolean; ttlMs: number; max: number }) {
+    this.#ttlMs = options.ttlMs;
+    this.#lru = options.enabled
+      ? new LRUCache<string, V>({ max: options.max, ttl: options.ttlMs })
+      : undefined;
+  }
+
+  get size(): number {
+    return this.#lru?.size ?? 0;
+  }
+
+  get(key: string): V | undefined {
+    return this.#lru?.get(key);
+  }
+
+  /** Stores a decision for at most `min(ttl, expiresAtMs - now)`; an expired one is not stored. */
+  set(key: string, value: V, expiresAtMs: number | undefined): void {
+    if (!this.#lru) return;
+    let ttl = this.#ttlMs;
+    if (expiresAtMs !== undefined) ttl = Math.min(ttl, expiresAtMs - Date.now());
+    if (!(ttl >= 1)) return;
+    this.#lru.set(key, value, { ttl });
+  }
+
+  /** Runs `load` once for all concurrent callers of the same key. */
+  coalesce<T extends V>(key: string, load: () => Promise<T>): Promise<T> {
+    const pending = this.#inflight.get(key) as Promise<T> | undefined;
+    if (pending) return pending;
+    const promise = load().finally(() => this.#inflight.delete(key));
+    this.#inflight.set(key, promise);
+    return promise;
+  }
+
+  clear(): void {
+    this.#lru?.clear();
+  }
+}
+
+/**
+ * Hashes the parts of a request into a cache key. Parts are length-prefixed so that no two
+ * different part lists can produce the same input (`["ab","c"]` vs `["a","bc"]`).
+ */
+export function cacheKey(parts: readonly string[]): string {
+  const hash = createHash('sha256');
+  for (const part of parts) {
+    hash.update(`${part.length}:`);
+    hash.update(part);
+  }
+  return hash.digest('base64url');
+}
+
+/**
+ * JSON with object keys sorted, so `{a,b}` and `{b,a}` share a key. Returns undefined for values
+ * that JSON cannot represent (cycles, BigInt), which then bypass the cache.
+ */
+export function stableJson(value: unknown): string | undefined {
+  try {
+    return JSON.stringify(value, (_key, v) => {
+      if (v && typeof v === 'object' && !Array.isArray(v)) {
+        const sorted: Record<string, unknown> = Object.create(null);
+        for (const k of Object.keys(v).sort()) sorted[k] = (v as Record<string, unknown>)[k];
+        return sorted;
+      }
+      return v;
+    });
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,850 @@
+/**
+ * AxonFlowClient: the single entry point to the AxonFlow agent. Owns authentication headers, the
+ * deadline/retry/breaker policy of every call, the decision cache, fail-open in production mode,
+ * and the mapping from snake_case wire DTOs to the camelCase public results.
+ *
+ * Failure classes, decided in one place (`#run`):
+ * - a decision (pre-check `approved:false`, proxy 403 with `blocked`) is an answer, never an error,
+ *   and never turned into an allow;
+ * - unavailability (network, deadline, 5xx, 429, invalid or oversized reply) is retried within the
+ *   deadline on non-mutating calls, counted by the breaker, and fails open in production mode;
+ * - auth (401, 403 without a block) also fails open in production, logged at error level once per
+ *   minute and never counted by the breaker;
+ * - anything else (400 and other 4xx) is our own bad request and throws.
+ */
+import { diag } from '@opentelemetry/api';
+import type { z } from 'zod';
+import { CircuitBreaker } from './breaker.js';
+import { cacheKey, DecisionCache, stableJson } from './cache.js';
+import {
+  type AxonFlowClientConfig,
+  configFromEnv,
+  type ResolvedConfig,
+  resolveConfig,
+} from './config.js';
+import {
+  AuthenticationError,
+  AxonFlowError,
+  InvalidResponseError,
+  PolicyViolationError,
+  RequestRejectedError,
+  sanitizeAgentText,
+  TimeoutError,
+  UnavailableError,
+} from './errors.js';
+import { scheduleHeartbeat } from './heartbeat.js';
+import { type AgentReply, AgentTransport } from './transport.js';
+import type {
+  AuditLLMCallRequest,
+  AuditResult,
+  CancelPlanResult,
+  ConnectorMetadata,
+  ConnectorResult,
+  FailOpenReason,
+  HealthStatus,
+  Plan,
+  PlanExecution,
+  PolicyInfo,
+  PreCheckRequest,
+  PreCheckResult,
+  ProxyLLMCallRequest,
+  ProxyLLMCallResult,
+} from './types.js';
+import { PACKAGE_NAME, PACKAGE_VERSION } from './version.js';
+import {
+  type AuditRequest,
+  AuditResultSchema,
+  CancelPlanResponseSchema,
+  type ClientRequest,
+  type ClientResponse,
+  ClientResponseSchema,
+  ConnectorListSchema,
+  ConnectorMetadataSchema,
+  ErrorEnvelopeSchema,
+  HealthResponseSchema,
+  PlanExecutionResponseSchema,
+  PlanResponseSchema,
+  type PolicyEvaluationInfo,
+  PreCheckResponseSchema,
+  type PreCheckRequest as PreCheckWire,
+} from './wire.js';
+
+const FAIL_OPEN_PREFIX = 'AxonFlow unavailable (fail-open): ';
+const LOG_WINDOW_MS = 60_000;
+const CHAT_TYPES = new Set(['chat', 'llm_chat']);
+
+interface CallSpec {
+  method: 'GET' | 'POST';
+  path: string;
+  body?: unknown;
+  timeoutMs: number;
+  /** Mutations are never retried. */
+  idempotent: boolean;
+  signal?: AbortSignal;
+}
+
+/** Per-call options for calls made in the background (audit). */
+export interface CallOptions {
+  /** Overrides the client's `timeoutMs` for this call. */
+  timeoutMs?: number;
+  /** Aborts the call early (e.g. on shutdown). */
+  signal?: AbortSignal;
+  /** Retry within the deadline. @default true */
+  retry?: boolean;
+}
+
+export class AxonFlowClient {
+  readonly #cfg: ResolvedConfig;
+  readonly #transport: AgentTransport;
+  readonly #breaker: CircuitBreaker | undefined;
+  readonly #cache: DecisionCache<PreCheckResult | ProxyLLMCallResult>;
+  readonly #secrets: string[];
+  #closing: Promise<void> | undefined;
+  #lastWarnAt = Number.NEGATIVE_INFINITY;
+  #lastAuthErrorAt = Number.NEGATIVE_INFINITY;
+
+  /** @throws ConfigError naming the setting and the fix, when the configuration is invalid. */
+  constructor(config: AxonFlowClientConfig = {}) {
+    const cfg = resolveConfig(config);
+    this.#cfg = cfg;
+    const headers: Record<string, string> = {
+      'content-type': 'application/json',
+      accept: 'application/json',
+      'user-agent': `${PACKAGE_NAME}/${PACKAGE_VERSION}`,
+      'x-axonflow-client': `${PACKAGE_NAME}/${PACKAGE_VERSION}`,
+      authorization: `Basic ${Buffer.from(`${cfg.clientId}:${cfg.clientSecret ?? ''}`).toString('base64')}`,
+      'x-client-id': cfg.clientId,
+    };
+    if (cfg.licenseKey) headers['x-license-key'] = cfg.licenseKey;
+    this.#transport = new AgentTransport({
+      origin: cfg.endpoint.origin,
+      connections: cfg.connections,
+      maxResponseBytes: cfg.maxResponseBytes,
+      headers,
+      basePath: cfg.endpoint.pathname.replace(/\/+$/, ''),
+    });
+    this.#breaker = cfg.breaker.enabled ? new CircuitBreaker(cfg.breaker) : undefined;
+    this.#cache = new DecisionCache(cfg.cache);
+    this.#secrets = [cfg.clientSecret, cfg.licenseKey, cfg.userToken, headers.authorization].filter(
+      (s): s is string => typeof s === 'string' && s.length >= 4,
+    );
+    if (cfg.telemetry) {
+      scheduleHeartbeat({ endpoint: cfg.endpoint, mode: cfg.mode });
+    }
+  }
+
+  /**
+   * Builds a client from `AXONFLOW_*` environment variables; `overrides` win over them.
+   * @throws ConfigError naming the variable and the fix.
+   */
+  static fromEnv(overrides: AxonFlowClientConfig = {}): AxonFlowClient {
+    return new AxonFlowClient(configFromEnv(process.env, overrides));
+  }
+
+  get mode(): 'production' | 'sandbox' {
+    return this.#cfg.mode;
+  }
+
+  /** The agent's base URL (never carries credentials). */
+  get endpoint(): string {
+    return this.#cfg.endpoint.href;
+  }
+
+  /** The client id sent to the agent (`community` when none was configured). */
+  get clientId(): string {
+    return this.#cfg.clientId;
+  }
+
+  /** Circuit breaker state, for diagnostics. */
+  get breakerState(): 'closed' | 'open' | 'half_open' | 'disabled' {
+    return this.#breaker?.state ?? 'disabled';
+  }
+
+  /** Number of decisions held in the cache. */
+  get cacheSize(): number {
+    return this.#cache.size;
+  }
+
+  /** Probes `GET /health`. Never throws; never blocked by the breaker. */
+  async healthCheck(): Promise<HealthStatus> {
+    const started = performance.now();
+    try {
+      const deadline = AbortSignal.timeout(this.#cfg.timeoutMs);
+      const reply = await this.#transport.send(
+        'GET',
+        '/health',
+        undefined,
+        deadline,
+        this.#cfg.timeoutMs,
+      );
+      const latencyMs = performance.now() - started;
+      const parsed = HealthResponseSchema.safeParse(reply.body);
+      if (!parsed.success) {
+        return {
+          status: 'unhealthy',
+          version: undefined,
+          latencyMs,
+          error: `unexpected /health reply (HTTP ${reply.status})`,
+        };
+      }
+      const ok = reply.status >= 200 && reply.status < 300 && parsed.data.status === 'healthy';
+      return {
+        status: ok ? 'healthy' : 'degraded',
+        version: sanitizeAgentText(parsed.data.version, 64) || undefined,
+        latencyMs,
+        error: ok
+          ? undefined
+          : `agent reports ${sanitizeAgentText(parsed.data.status, 64)} (HTTP ${reply.status})`,
+      };
+    } catch (err) {
+      return {
+        status: 'unhealthy',
+        version: undefined,
+        latencyMs: performance.now() - started,
+        error: err instanceof AxonFlowError ? err.message : 'health check failed',
+      };
+    }
+  }
+
+  /**
+   * Asks the agent for a policy decision on a prompt (`POST /api/policy/pre-check`). A deny is a
+   * result with `approved: false`. In production mode an unavailable agent gives a result with
+   * `approved: true, failOpen: true`; in sandbox mode it throws.
+   */
+  async preCheck(request: PreCheckRequest): Promise<PreCheckResult> {
+    const userToken = request.userToken || this.#cfg.userToken || 'anonymous';
+    const body: PreCheckWire = {
+      user_token: userToken,
+      client_id: this.#cfg.clientId,
+      query: request.query,
+      data_sources: request.dataSources ?? [],
+      context: request.context ?? {},
+    };
+    const key = this.#decisionKey(
+      'pre-check',
+      userToken,
+      request.query,
+      body.context,
+      body.data_sources,
+    );
+    if (key !== undefined) {
+      const hit = this.#cache.get(key);
+      if (hit) return hit as PreCheckResult;
+      return this.#cache.coalesce(key, () => this.#preCheckFromAgent(body, key));
+    }
+    return this.#preCheckFromAgent(body, undefined);
+  }
+
+  async #preCheckFromAgent(body: PreCheckWire, key: string | undefined): Promise<PreCheckResult> {
+    let wire: z.infer<typeof PreCheckResponseSchema>;
+    try {
+      wire = await this.#run(
+        {
+          method: 'POST',
+          path: '/api/policy/pre-check',
+          body,
+          timeoutMs: this.#cfg.timeoutMs,
+          idempotent: true,
+        },
+        reply => this.#expectOk(reply, PreCheckResponseSchema, 'pre-check'),
+      );
+    } catch (err) {
+      const reason = this.#failOpenReason(err);
+      return {
+        approved: true,
+        contextId: '',
+        policies: [],
+        blockReason: undefined,
+        expiresAt: undefined,
+        requiresRedaction: false,
+        rateLimit: undefined,
+        failOpen: true,
+        failOpenReason: reason,
+        error: FAIL_OPEN_PREFIX + (err as Error).message,
+        cached: false,
+      };
+    }
+    const expiresAt = parseDate(wire.expires_at);
+    const result: PreCheckResult = {
+      approved: wire.approved,
+      contextId: wire.context_id,
+      policies: Object.freeze(wire.policies),
+      blockReason: wire.block_reason ?? undefined,
+      expiresAt,
+      requiresRedaction: wire.requires_redaction ?? false,
+      rateLimit: wire.rate_limit
+        ? {
+            limit: wire.rate_limit.limit,
+            remaining: wire.rate_limit.remaining,
+            resetAt: parseDate(wire.rate_limit.reset_at) ?? new Date(0),
+          }
+        : undefined,
+      failOpen: false,
+      failOpenReason: undefined,
+      error: undefined,
+      cached: false,
+    };
+    if (key !== undefined) {
+      this.#cache.set(key, Object.freeze({ ...result, cached: true }), expiresAt?.getTime());
+    }
+    return result;
+  }
+
+  /**
+   * Records an LLM call for audit (`POST /api/audit/llm-call`). Throws typed errors in every mode:
+   * its caller (the audit span processor) decides about retries and counting.
+   */
+  async auditLLMCall(
+    request: AuditLLMCallRequest,
+    options: CallOptions = {},
+  ): Promise<AuditResult> {
+    const usage = request.tokenUsage;
+    const body: AuditRequest = {
+      context_id: request.contextId,
+      client_id: this.#cfg.clientId,
+      response_summary: request.responseSummary,
+      provider: request.provider,
+      model: request.model,
+      token_usage: {
+        prompt_tokens: usage.promptTokens,
+        completion_tokens: usage.completionTokens,
+        total_tokens: usage.totalTokens ?? usage.promptTokens + usage.completionTokens,
+      },
+      latency_ms: Math.round(request.latencyMs),
+      metadata: request.metadata ?? {},
+    };
+    const spec: CallSpec = {
+      method: 'POST',
+      path: '/api/audit/llm-call',
+      body,
+      timeoutMs: options.timeoutMs ?? this.#cfg.timeoutMs,
+      idempotent: options.retry ?? true,
+    };
+    if (options.signal) spec.signal = options.signal;
+    const wire = await this.#run(spec, reply => this.#expectOk(reply, AuditResultSchema, 'audit'));
+    return { success: wire.success, auditId: wire.audit_id };
+  }
+
+  /**
+   * Sends a request through the agent (`POST /api/request`). A policy block (403) is a result with
+   * `blocked: true`; an exceeded budget (402) a result with `budgetInfo`. Chat-type results are
+   * cached. In production mode an unavailable agent gives `success: true, failOpen: true`.
+   */
+  async proxyLLMCall(request: ProxyLLMCallRequest): Promise<ProxyLLMCallResult> {
+    const requestType = request.requestType ?? 'chat';
+    const body = this.#clientRequest(
+      request.query,
+      request.userToken,
+      requestType,
+      request.context,
+    );
+    const key = CHAT_TYPES.has(requestType)
+      ? this.#decisionKey(`proxy:${requestType}`, body.user_token, body.query, body.context, [])
+      : undefined;
+    if (key !== undefined) {
+      const hit = this.#cache.get(key);
+      if (hit) return hit as ProxyLLMCallResult;
+      return this.#cache.coalesce(key, () => this.#proxyFromAgent(body, key));
+    }
+    return this.#proxyFromAgent(body, undefined);
+  }
+
+  async #proxyFromAgent(body: ClientRequest, key: string | undefined): Promise<ProxyLLMCallResult> {
+    let wire: ClientResponse;
+    try {
+      wire = await this.#run(
+        {
+          method: 'POST',
+          path: '/api/request',
+          body,
+          timeoutMs: this.#cfg.requestTimeoutMs,
+          idempotent: !isMutation(body.request_type),
+        },
+        reply => this.#expectClientResponse(reply),
+      );
+    } catch (err) {
+      const reason = this.#failOpenReason(err);
+      return {
+        success: true,
+        data: undefined,
+        result: undefined,
+        planId: undefined,
+        requestId: undefined,
+        metadata: undefined,
+        error: FAIL_OPEN_PREFIX + (err as Error).message,
+        blocked: false,
+        blockReason: undefined,
+        policyInfo: undefined,
+        budgetInfo: undefined,
+        failOpen: true,
+        failOpenReason: reason,
+        cached: false,
+      };
+    }
+    const result = mapClientResponse(wire);
+    if (key !== undefined)
+      this.#cache.set(key, Object.freeze({ ...result, cached: true }), undefined);
+    return result;
+  }
+
+  /** Queries an MCP connector through the agent (`request_type: mcp-query`). Fails open in production. */
+  async queryConnector(
+    connector: string,
+    query: string,
+    params: Record<string, unknown> = {},
+  ): Promise<ConnectorResult> {
+    const result = await this.proxyLLMCall({
+      query,
+      requestType: 'mcp-query',
+      context: { connector, params },
+    });
+    if (result.blocked) throw this.#violation(result);
+    return {
+      success: result.success,
+      data: result.data,
+      error: result.error,
+      meta: result.metadata,
+      redacted: false,
+      redactedFields: [],
+      failOpen: result.failOpen,
+    };
+  }
+
+  /** Lists the connectors the agent knows (`GET /api/v1/connectors`). */
+  async listConnectors(): Promise<ConnectorMetadata[]> {
+    const wire = await this.#run(
+      {
+        method: 'GET',
+        path: '/api/v1/connectors',
+        timeoutMs: this.#cfg.requestTimeoutMs,
+        idempotent: true,
+      },
+      reply => this.#expectOk(reply, ConnectorListSchema, 'list connectors'),
+    );
+    return wire.connectors;
+  }
+
+  /** One connector's metadata (`GET /api/v1/connectors/{id}`). */
+  getConnector(id: string): Promise<ConnectorMetadata> {
+    return this.#run(
+      {
+        method: 'GET',
+        path: `/api/v1/connectors/${encodeURIComponent(id)}`,
+        timeoutMs: this.#cfg.requestTimeoutMs,
+        idempotent: true,
+      },
+      reply => this.#expectOk(reply, ConnectorMetadataSchema, 'get connector'),
+    );
+  }
+
+  /** Asks the agent to plan a multi-step task. A mutation: never cached, retried or failed open. */
+  async generatePlan(query: string, domain?: string, userToken?: string): Promise<Plan> {
+    const body = this.#clientRequest(
+      query,
+      userToken,
+      'multi-agent-plan',
+      domain ? { domain } : {},
+    );
+    const wire = await this.#mutation(body);
+    const data = isRecord(wire.data) ? wire.data : {};
+    const plan = this.#validate(
+      PlanResponseSchema,
+      { ...data, plan_id: wire.plan_id ?? data.plan_id },
+      'generate plan',
+      200,
+    );
+    return {
+      planId: plan.plan_id,
+      status: plan.status,
+      steps: plan.steps,
+      domain: plan.domain,
+      complexity: plan.complexity,
+      parallel: plan.parallel,
+      estimatedDuration: plan.estimated_duration,
+      metadata: plan.metadata,
+      success: wire.success,
+      version: plan.version,
+      result: plan.result ?? wire.result ?? undefined,
+      error: plan.error ?? wire.error ?? undefined,
+    };
+  }
+
+  /** Executes a plan. A mutation: never cached, retried or failed open. */
+  async executePlan(planId: string, userToken?: string): Promise<PlanExecution> {
+    const body = this.#clientRequest('', userToken, 'execute-plan', { plan_id: planId });
+    const wire = await this.#mutation(body);
+    const data = isRecord(wire.data) ? wire.data : {};
+    const exec = this.#validate(
+      PlanExecutionResponseSchema,
+      { plan_id: planId, ...data },
+      'execute plan',
+      200,
+    );
+    return mapExecution({
+      ...exec,
+      status: exec.status || (wire.success && !wire.blocked ? 'completed' : 'failed'),
+      result: exec.result ?? wire.result ?? undefined,
+      error: exec.error ?? wire.error ?? undefined,
+    });
+  }
+
+  /** A plan's execution status (`GET /api/v1/plan/{id}`). */
+  async getPlanStatus(planId: string): Promise<PlanExecution> {
+    const wire = await this.#run(
+      {
+        method: 'GET',
+        path: `/api/v1/plan/${encodeURIComponent(planId)}`,
+        timeoutMs: this.#cfg.requestTimeoutMs,
+        idempotent: true,
+      },
+      reply => this.#expectOk(reply, PlanExecutionResponseSchema, 'plan status'),
+    );
+    return mapExecution(wire);
+  }
+
+  /** Cancels a plan (`POST /api/v1/plan/{id}/cancel`). A mutation: never retried. */
+  async cancelPlan(planId: string, reason?: string): Promise<CancelPlanResult> {
+    const wire = await this.#run(
+      {
+        method: 'POST',
+        path: `/api/v1/plan/${encodeURIComponent(planId)}/cancel`,
+        body: { reason: reason ?? 'user_cancelled' },
+        timeoutMs: this.#cfg.requestTimeoutMs,
+        idempotent: false,
+      },
+      reply => this.#expectOk(reply, CancelPlanResponseSchema, 'cancel plan'),
+    );
+    return { planId: wire.plan_id || planId, status: wire.status, success: wire.success };
+  }
+
+  /** Releases the keep-alive sockets. Idempotent; later calls fail (or fail open). */
+  close(): Promise<void> {
+    this.#closing ??= this.#transport.close().catch(() => undefined);
+    return this.#closing;
+  }
+
+  // --- internals ---------------------------------------------------------------------------------
+
+  #clientRequest(
+    query: string,
+    userToken: string | undefined,
+    requestType: string,
+    context: Record<string, unknown> | undefined,
+  ): ClientRequest {
+    return {
+      query,
+      user_token: userToken || this.#cfg.userToken || 'anonymous',
+      client_id: this.#cfg.clientId,
+      request_type: requestType,
+      context: context ?? {},
+    };
+  }
+
+  async #mutation(body: ClientRequest): Promise<ClientResponse> {
+    const wire = await this.#run(
+      {
+        method: 'POST',
+        path: '/api/request',
+        body,
+        timeoutMs: this.#cfg.requestTimeoutMs,
+        idempotent: false,
+      },
+      reply => this.#expectClientResponse(reply),
+    );
+    if (wire.blocked) throw this.#violation(mapClientResponse(wire));
+    return wire;
+  }
+
+  #violation(result: ProxyLLMCallResult): PolicyViolationError {
+    const init: ConstructorParameters<typeof PolicyViolationError>[0] = {
+      policies: result.policyInfo?.policiesEvaluated ?? [],
+      status: 403,
+    };
+    if (result.blockReason !== undefined) init.blockReason = result.blockReason;
+    if (result.requestId !== undefined) init.contextId = result.requestId;
+    return new PolicyViolationError(init);
+  }
+
+  /**
+   * The cache key of a decision, or undefined when caching is off or the request cannot be keyed
+   * (e.g. a context JSON cannot represent, which the agent could not receive either).
+   */
+  #decisionKey(
+    kind: string,
+    userToken: string,
+    query: string,
+    context: Record<string, unknown> | undefined,
+    dataSources: readonly string[] | undefined,
+  ): string | undefined {
+    if (!this.#cfg.cache.enabled) return undefined;
+    const ctx = stableJson(context ?? {});
+    const sources = stableJson(dataSources ?? []);
+    if (ctx === undefined || sources === undefined) return undefined;
+    return cacheKey([
+      this.#cfg.endpoint.origin,
+      this.#cfg.clientId,
+      kind,
+      userToken,
+      query,
+      ctx,
+      sources,
+    ]);
+  }
+
+  /**
+   * Runs one call under the breaker, with one overall deadline and retries (idempotent calls only)
+   * for unavailability. `interpret` turns a reply into a result or throws a typed error.
+   */
+  async #run<T>(spec: CallSpec, interpret: (reply: AgentReply) => T): Promise<T> {
+    const breaker = this.#breaker;
+    if (breaker && !breaker.tryAcquire()) {
+      throw new UnavailableError(
+        'circuit_open',
+        'circuit breaker open after repeated agent failures',
+      );
+    }
+    const deadline = spec.signal
+      ? AbortSignal.any([AbortSignal.timeout(spec.timeoutMs), spec.signal])
+      : AbortSignal.timeout(spec.timeoutMs);
+    const started = performance.now();
+    const attempts = spec.idempotent && this.#cfg.retry.enabled ? this.#cfg.retry.maxAttempts : 1;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const reply = await this.#transport.send(
+          spec.method,
+          spec.path,
+          spec.body,
+          deadline,
+          spec.timeoutMs,
+        );
+        const result = interpret(reply);
+        breaker?.onSuccess();
+        return result;
+      } catch (err) {
+        const retryable = err instanceof UnavailableError && err.reason !== 'circuit_open';
+        const remaining = spec.timeoutMs - (performance.now() - started);
+        const delay = Math.min(
+          this.#cfg.retry.initialDelayMs * 2 ** (attempt - 1),
+          this.#cfg.retry.maxDelayMs,
+        );
+        if (retryable && attempt < attempts && remaining > delay && !deadline.aborted) {
+          this.#log(
+            'debug',
+            `agent call failed (${(err as Error).message}); retry ${attempt} in ${delay} ms`,
+          );
+          await sleep(delay, deadline);
+          if (!deadline.aborted) continue;
+        }
+        const failure =
+          err instanceof AxonFlowError || !deadline.aborted
+            ? err
+            : new TimeoutError(spec.timeoutMs);
+        if (
+          failure instanceof UnavailableError ||
+          failure instanceof TimeoutError ||
+          failure instanceof InvalidResponseError
+        ) {
+          breaker?.onFailure();
+        } else {
+          breaker?.onNeutral();
+        }
+        throw this.#scrubbed(failure);
+      }
+    }
+  }
+
+  /** Accepts a 2xx reply valid against `schema`; otherwise throws by status. */
+  #expectOk<S extends z.ZodType>(reply: AgentReply, schema: S, what: string): z.infer<S> {
+    if (reply.status >= 200 && reply.status < 300) return this.#validateReply(schema, reply, what);
+    throw this.#statusError(reply);
+  }
+
+  /** `/api/request` answers with 2xx, 402 (budget) and 403 (policy block) as results. */
+  #expectClientResponse(reply: AgentReply): ClientResponse {
+    const { status, body } = reply;
+    const isAnswer =
+      (status >= 200 && status < 300) ||
+      (status === 402 && isRecord(body) && body.budget_info !== undefined) ||
+      (status === 403 && isRecord(body) && body.blocked === true);
+    if (isAnswer) return this.#validateReply(ClientResponseSchema, reply, 'request');
+    throw this.#statusError(reply);
+  }
+
+  #validateReply<S extends z.ZodType>(schema: S, reply: AgentReply, what: string): z.infer<S> {
+    if (reply.invalidJson) {
+      throw new InvalidResponseError(
+        `AxonFlow agent reply to ${what} (HTTP ${reply.status}) is not valid JSON`,
+        { status: reply.status },
+      );
+    }
+    return this.#validate(schema, reply.body, what, reply.status);
+  }
+
+  #validate<S extends z.ZodType>(
+    schema: S,
+    body: unknown,
+    what: string,
+    status: number,
+  ): z.infer<S> {
+    const parsed = schema.safeParse(body);
+    if (parsed.success) return parsed.data;
+    const issue = parsed.error.issues[0];
+    const where = issue ? issue.path.map(String).join('.') || '(root)' : '(root)';
+    throw new InvalidResponseError(
+      `AxonFlow agent reply to ${what} (HTTP ${status}) has an unexpected shape at ${sanitizeAgentText(where, 64)}`,
+      { status },
+    );
+  }
+
+  #statusError(reply: AgentReply): AxonFlowError {
+    const { status } = reply;
+    const envelope = ErrorEnvelopeSchema.safeParse(reply.body);
+    const said = envelope.success ? sanitizeAgentText(envelope.data.error, 200) : '';
+    const detail = said ? `: ${said}` : '';
+    if (status === 401 || status === 403) {
+      return new AuthenticationError(
+        `AxonFlow agent refused the credentials (HTTP ${status})${detail}`,
+        { status },
+      );
+    }
+    if (status === 429)
+      return new UnavailableError('rate_limited', `AxonFlow agent rate limit (HTTP 429)${detail}`, {
+        status,
+      });
+    if (status >= 500)
+      return new UnavailableError('http_5xx', `AxonFlow agent error (HTTP ${status})${detail}`, {
+        status,
+      });
+    if (status >= 300 && status < 400) {
+      return new InvalidResponseError(
+        `AxonFlow agent answered with a redirect (HTTP ${status}); set the endpoint to the final URL`,
+        { status },
+      );
+    }
+    return new RequestRejectedError(
+      `AxonFlow agent rejected the request (HTTP ${status})${detail}`,
+      { status },
+    );
+  }
+
+  /**
+   * Decides whether a failure may fail open. Returns the reason when it may (production mode,
+   * unavailability or auth); rethrows otherwise. Logs once per window, never per call.
+   */
+  #failOpenReason(err: unknown): FailOpenReason {
+    if (this.#cfg.mode !== 'production') throw err;
+    let reason: FailOpenReason;
+    if (err instanceof UnavailableError) reason = err.reason;
+    else if (err instanceof TimeoutError) reason = 'timeout';
+    else if (err instanceof InvalidResponseError) reason = 'invalid_response';
+    else if (err instanceof AuthenticationError) reason = 'auth';
+    else throw err;
+    const now = Date.now();
+    if (reason === 'auth') {
+      if (now - this.#lastAuthErrorAt >= LOG_WINDOW_MS) {
+        this.#lastAuthErrorAt = now;
+        diag.error(
+          `axonflow-otel: ${(err as Error).message}; calls proceed ungoverned (fail-open) until this is fixed`,
+        );
+      }
+    } else if (now - this.#lastWarnAt >= LOG_WINDOW_MS) {
+      this.#lastWarnAt = now;
+      diag.warn(`axonflow-otel: ${FAIL_OPEN_PREFIX}${(err as Error).message}`);
+    }
+    return reason;
+  }
+
+  /** Removes any configured secret an agent might have echoed back into an error message. */
+  #scrubbed(err: unknown): unknown {
+    if (!(err instanceof Error) || this.#secrets.length === 0) return err;
+    let message = err.message;
+    for (const secret of this.#secrets) {
+      if (message.includes(secret)) message = message.split(secret).join('[REDACTED]');
+    }
+    if (message !== err.message) err.message = message;
+    return err;
+  }
+
+  #log(level: 'debug' | 'warn', message: string): void {
+    if (level === 'debug') {
+      if (this.#cfg.debug) diag.info(`axonflow-otel: ${message}`);
+      else diag.debug(`axonflow-otel: ${message}`);
+    } else diag.warn(`axonflow-otel: ${message}`);
+  }
+}
+
+function isMutation(requestType: string): boolean {
+  return (
+    requestType === 'execute-plan' ||
+    requestType === 'generate-plan' ||
+    requestType === 'multi-agent-plan' ||
+    requestType === 'cancel-plan' ||
+    requestType === 'update-plan'
+  );
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function parseDate(value: string | null | undefined): Date | undefined {
+  if (!value) return undefined;
+  const date = new Date(value);
+  return Number.isNaN(date.getTime()) ? undefined : date;
+}
+
+function mapPolicyInfo(info: PolicyEvaluationInfo | null | undefined): PolicyInfo | undefined {
+  if (!info) return undefined;
+  return {
+    policiesEvaluated: info.policies_evaluated,
+    staticChecks: info.static_checks,
+    processingTime: info.processing_time,
+    tenantId: info.tenant_id,
+    codeArtifact: info.code_artifact,
+  };
+}
+
+function mapClientResponse(wire: ClientResponse): ProxyLLMCallResult {
+  return {
+    success: wire.success,
+    data: wire.data,
+    result: wire.result ?? undefined,
+    planId: wire.plan_id ?? undefined,
+    requestId: wire.request_id ?? undefined,
+    metadata: wire.metadata ?? undefined,
+    error: wire.error ?? undefined,
+    blocked: wire.blocked,
+    blockReason: wire.block_reason ?? undefined,
+    policyInfo: mapPolicyInfo(wire.policy_info),
+    budgetInfo: wire.budget_info ?? undefined,
+    failOpen: false,
+    failOpenReason: undefined,
+    cached: false,
+  };
+}
+
+function mapExecution(wire: z.infer<typeof PlanExecutionResponseSchema>): PlanExecution {
+  return {
+    planId: wire.plan_id,
+    status: wire.status,
+    workflowId: wire.workflow_id ?? undefined,
+    result: wire.result ?? undefined,
+    stepResults: wire.step_results,
+    error: wire.error ?? undefined,
+    duration: wire.duration,
+    completedSteps: wire.completed_steps,
+    totalSteps: wire.total_steps,
+  };
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise(resolve => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
+}

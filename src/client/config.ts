@@ -1,0 +1,311 @@
+/**
+ * Configuration of the AxonFlowClient: the public option types with their defaults, the parsing
+ * of `AXONFLOW_*` environment variables, and the validation that makes bad configuration fail
+ * fast at construction with a message naming the setting and the fix.
+ */
+import { ConfigError } from './errors.js';
+
+export type Mode = 'production' | 'sandbox';
+
+export interface CacheOptions {
+  /** Cache pre-check decisions and chat-type proxy results. @default true (`AXONFLOW_CACHE`) */
+  enabled?: boolean;
+  /**
+   * Upper bound on how long a decision is reused. The agent's `expires_at` shortens it further;
+   * a decision that has already expired is never cached. @default 60000 (`AXONFLOW_CACHE_TTL_MS`)
+   */
+  ttlMs?: number;
+  /**
+   * Most entries kept; the least recently used is evicted first. Must be a finite positive number:
+   * an unbounded decision cache is a memory leak under a workload of unique prompts.
+   * @default 10000 (`AXONFLOW_CACHE_MAX`)
+   */
+  max?: number;
+}
+
+export interface RetryOptions {
+  /** Retry transport errors, 5xx and 429 on non-mutating calls. @default true */
+  enabled?: boolean;
+  /**
+   * Attempts in total, the first included. Retries always stay inside the call's deadline.
+   * @default 2 (`AXONFLOW_RETRY_MAX_ATTEMPTS`)
+   */
+  maxAttempts?: number;
+  /** Delay before the first retry; doubled for each further one. @default 50 */
+  initialDelayMs?: number;
+  /** Cap on one retry delay. @default 1000 */
+  maxDelayMs?: number;
+}
+
+export interface BreakerOptions {
+  /** Stop calling a failing agent for a while. @default true */
+  enabled?: boolean;
+  /**
+   * Consecutive unavailability failures (network, timeout, 5xx, 429, invalid reply) that open
+   * the circuit. Auth errors never count. @default 5 (`AXONFLOW_BREAKER_THRESHOLD`)
+   */
+  failureThreshold?: number;
+  /**
+   * How long the circuit stays open before one half-open probe is let through.
+   * @default 10000 (`AXONFLOW_BREAKER_RESET_MS`)
+   */
+  resetTimeoutMs?: number;
+}
+
+export interface AxonFlowClientConfig {
+  /** Base URL of the AxonFlow agent. @default 'http://localhost:8080' (`AXONFLOW_AGENT_URL`) */
+  endpoint?: string;
+  /** Client id; `community` when absent. (`AXONFLOW_CLIENT_ID`) */
+  clientId?: string;
+  /** Client secret, sent only as HTTP Basic auth. (`AXONFLOW_CLIENT_SECRET`) */
+  clientSecret?: string;
+  /** License key, sent as `X-License-Key` only when set. (`AXONFLOW_LICENSE_KEY`) */
+  licenseKey?: string;
+  /** Default user token for calls that do not name one. (`AXONFLOW_USER_TOKEN`) */
+  userToken?: string;
+  /**
+   * `production` fails open when the agent is unavailable (the LLM call goes ahead, flagged);
+   * `sandbox` throws a typed error on every failure. A policy deny is a deny in both.
+   * @default 'production' (`AXONFLOW_MODE`)
+   */
+  mode?: Mode;
+  /**
+   * Overall deadline, in ms, of a hot-path call (pre-check, audit, health): connect, headers and
+   * the whole body, retries included. A slow-drip reply cannot outlive it.
+   * @default 1000 (`AXONFLOW_TIMEOUT_MS`)
+   */
+  timeoutMs?: number;
+  /**
+   * Overall deadline, in ms, of the other calls (proxy, connectors, plans), which may run an LLM
+   * on the agent's side. @default 30000 (`AXONFLOW_REQUEST_TIMEOUT_MS`)
+   */
+  requestTimeoutMs?: number;
+  /** Largest agent reply accepted, in bytes; larger replies are cut off and rejected. @default 1048576 */
+  maxResponseBytes?: number;
+  /** Keep-alive connections to the agent. @default 16 */
+  connections?: number;
+  cache?: CacheOptions;
+  retry?: RetryOptions;
+  breaker?: BreakerOptions;
+  /**
+   * Log our diagnostics at `info` instead of `debug` level, through OpenTelemetry's `diag` logger.
+   * @default false (`AXONFLOW_DEBUG`)
+   */
+  debug?: boolean;
+  /**
+   * Allow credentials over plain `http://` to a host that is not loopback. Off by default, since
+   * anyone on the path could read them. @default false (`AXONFLOW_ALLOW_INSECURE_HTTP`)
+   */
+  allowInsecureHttp?: boolean;
+  /**
+   * Send the weekly anonymous telemetry heartbeat. `AXONFLOW_TELEMETRY=off` or `DO_NOT_TRACK=1`
+   * turn it off whatever this says. @default true
+   */
+  telemetry?: boolean;
+}
+
+export interface ResolvedConfig {
+  endpoint: URL;
+  clientId: string;
+  clientSecret: string | undefined;
+  licenseKey: string | undefined;
+  userToken: string | undefined;
+  mode: Mode;
+  timeoutMs: number;
+  requestTimeoutMs: number;
+  maxResponseBytes: number;
+  connections: number;
+  cache: Required<CacheOptions>;
+  retry: Required<RetryOptions>;
+  breaker: Required<BreakerOptions>;
+  debug: boolean;
+  telemetry: boolean;
+}
+
+export const DEFAULT_ENDPOINT = 'http://localhost:8080';
+
+function positive(setting: string, value: number | undefined, fallback: number, min = 1): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < min) {
+    throw new ConfigError(
+      setting,
+      `${setting} must be a finite number >= ${min}, got ${JSON.stringify(value)}`,
+    );
+  }
+  return value;
+}
+
+export function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  return (
+    host === 'localhost' ||
+    host.endsWith('.localhost') ||
+    host === '::1' ||
+    /^127(?:\.\d{1,3}){3}$/.test(host)
+  );
+}
+
+/** Validates and fills in defaults. Throws `ConfigError` naming the setting and the fix. */
+export function resolveConfig(config: AxonFlowClientConfig): ResolvedConfig {
+  const raw = config.endpoint ?? DEFAULT_ENDPOINT;
+  let endpoint: URL;
+  try {
+    endpoint = new URL(raw);
+  } catch {
+    throw new ConfigError(
+      'endpoint',
+      'endpoint is not a valid URL: set AXONFLOW_AGENT_URL (or `endpoint`) to e.g. http://localhost:8080',
+    );
+  }
+  if (endpoint.protocol !== 'http:' && endpoint.protocol !== 'https:') {
+    throw new ConfigError('endpoint', 'endpoint must use http:// or https://');
+  }
+  if (endpoint.username || endpoint.password) {
+    throw new ConfigError(
+      'endpoint',
+      'endpoint must not carry credentials in the URL: use clientId/clientSecret (AXONFLOW_CLIENT_ID, AXONFLOW_CLIENT_SECRET)',
+    );
+  }
+  const mode = config.mode ?? 'production';
+  if (mode !== 'production' && mode !== 'sandbox') {
+    throw new ConfigError(
+      'mode',
+      `mode must be 'production' or 'sandbox', got ${JSON.stringify(mode)}`,
+    );
+  }
+  const secretSent = Boolean(config.clientSecret || config.licenseKey || config.userToken);
+  if (
+    secretSent &&
+    endpoint.protocol === 'http:' &&
+    !isLoopbackHost(endpoint.hostname) &&
+    !config.allowInsecureHttp
+  ) {
+    throw new ConfigError(
+      'endpoint',
+      `refusing to send credentials over plain http:// to ${endpoint.host}: use https://, or set allowInsecureHttp: true (AXONFLOW_ALLOW_INSECURE_HTTP=1) if the network is trusted`,
+    );
+  }
+  const max = config.cache?.max;
+  if (max !== undefined && (!Number.isFinite(max) || max < 1)) {
+    throw new ConfigError(
+      'cache.max',
+      `cache.max must be a finite number >= 1 (an unbounded decision cache grows without limit), got ${max}; to turn caching off set cache.enabled: false (AXONFLOW_CACHE=off)`,
+    );
+  }
+  const retryAttempts = positive('retry.maxAttempts', config.retry?.maxAttempts, 2);
+  return {
+    endpoint,
+    clientId: config.clientId || 'community',
+    clientSecret: config.clientSecret || undefined,
+    licenseKey: config.licenseKey || undefined,
+    userToken: config.userToken || undefined,
+    mode,
+    timeoutMs: positive('timeoutMs', config.timeoutMs, 1000),
+    requestTimeoutMs: positive('requestTimeoutMs', config.requestTimeoutMs, 30_000),
+    maxResponseBytes: positive('maxResponseBytes', config.maxResponseBytes, 1024 * 1024),
+    connections: positive('connections', config.connections, 16),
+    cache: {
+      enabled: config.cache?.enabled ?? true,
+      ttlMs: positive('cache.ttlMs', config.cache?.ttlMs, 60_000),
+      max: max ?? 10_000,
+    },
+    retry: {
+      enabled: config.retry?.enabled ?? true,
+      maxAttempts: Math.floor(retryAttempts),
+      initialDelayMs: positive('retry.initialDelayMs', config.retry?.initialDelayMs, 50, 0),
+      maxDelayMs: positive('retry.maxDelayMs', config.retry?.maxDelayMs, 1000, 0),
+    },
+    breaker: {
+      enabled: config.breaker?.enabled ?? true,
+      failureThreshold: positive('breaker.failureThreshold', config.breaker?.failureThreshold, 5),
+      resetTimeoutMs: positive('breaker.resetTimeoutMs', config.breaker?.resetTimeoutMs, 10_000),
+    },
+    debug: config.debug ?? false,
+    telemetry: config.telemetry ?? true,
+  };
+}
+
+type Env = Record<string, string | undefined>;
+
+const TRUE = new Set(['1', 'true', 'on', 'yes']);
+const FALSE = new Set(['0', 'false', 'off', 'no']);
+
+function envBool(env: Env, name: string): boolean | undefined {
+  const raw = env[name]?.trim().toLowerCase();
+  if (!raw) return undefined;
+  if (TRUE.has(raw)) return true;
+  if (FALSE.has(raw)) return false;
+  throw new ConfigError(
+    name,
+    `${name} must be one of true/false/on/off/1/0, got ${JSON.stringify(env[name])}`,
+  );
+}
+
+function envNumber(env: Env, name: string): number | undefined {
+  const raw = env[name]?.trim();
+  if (!raw) return undefined;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value <= 0) {
+    throw new ConfigError(name, `${name} must be a positive number, got ${JSON.stringify(raw)}`);
+  }
+  return value;
+}
+
+function envString(env: Env, name: string): string | undefined {
+  const raw = env[name]?.trim();
+  return raw ? raw : undefined;
+}
+
+/**
+ * Reads `AXONFLOW_*` variables into a config. Invalid values throw `ConfigError` naming the
+ * variable; values in `overrides` win over the environment.
+ */
+export function configFromEnv(
+  env: Env,
+  overrides: AxonFlowClientConfig = {},
+): AxonFlowClientConfig {
+  const mode = envString(env, 'AXONFLOW_MODE')?.toLowerCase();
+  if (mode !== undefined && mode !== 'production' && mode !== 'sandbox') {
+    throw new ConfigError(
+      'AXONFLOW_MODE',
+      `AXONFLOW_MODE must be 'production' or 'sandbox', got ${JSON.stringify(env.AXONFLOW_MODE)}`,
+    );
+  }
+  const fromEnv: AxonFlowClientConfig = {};
+  const set = <K extends keyof AxonFlowClientConfig>(key: K, value: AxonFlowClientConfig[K]) => {
+    if (value !== undefined) fromEnv[key] = value;
+  };
+  set('endpoint', envString(env, 'AXONFLOW_AGENT_URL'));
+  set('clientId', envString(env, 'AXONFLOW_CLIENT_ID'));
+  set('clientSecret', envString(env, 'AXONFLOW_CLIENT_SECRET'));
+  set('licenseKey', envString(env, 'AXONFLOW_LICENSE_KEY'));
+  set('userToken', envString(env, 'AXONFLOW_USER_TOKEN'));
+  set('mode', mode as Mode | undefined);
+  set('timeoutMs', envNumber(env, 'AXONFLOW_TIMEOUT_MS'));
+  set('requestTimeoutMs', envNumber(env, 'AXONFLOW_REQUEST_TIMEOUT_MS'));
+  set('debug', envBool(env, 'AXONFLOW_DEBUG'));
+  set('allowInsecureHttp', envBool(env, 'AXONFLOW_ALLOW_INSECURE_HTTP'));
+  const cache: CacheOptions = {};
+  const cacheEnabled = envBool(env, 'AXONFLOW_CACHE');
+  if (cacheEnabled !== undefined) cache.enabled = cacheEnabled;
+  const ttl = envNumber(env, 'AXONFLOW_CACHE_TTL_MS');
+  if (ttl !== undefined) cache.ttlMs = ttl;
+  const max = envNumber(env, 'AXONFLOW_CACHE_MAX');
+  if (max !== undefined) cache.max = max;
+  if (Object.keys(cache).length > 0) fromEnv.cache = cache;
+  const attempts = envNumber(env, 'AXONFLOW_RETRY_MAX_ATTEMPTS');
+  if (attempts !== undefined) fromEnv.retry = { maxAttempts: attempts };
+  const breaker: BreakerOptions = {};
+  const threshold = envNumber(env, 'AXONFLOW_BREAKER_THRESHOLD');
+  if (threshold !== undefined) breaker.failureThreshold = threshold;
+  const reset = envNumber(env, 'AXONFLOW_BREAKER_RESET_MS');
+  if (reset !== undefined) breaker.resetTimeoutMs = reset;
+  if (Object.keys(breaker).length > 0) fromEnv.breaker = breaker;
+  return {
+    ...fromEnv,
+    ...overrides,
+    cache: { ...fromEnv.cache, ...overrides.cache },
+    retry: { ...fromEnv.retry, ...overrides.retry },
+    breaker: { ...fromEnv.breaker, ...overrides.breaker },
+  };
+}

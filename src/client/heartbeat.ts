@@ -1,0 +1,234 @@
+/**
+ * Telemetry heartbeat: at most one anonymous ping per machine every 7 days, wire-compatible with
+ * the official AxonFlow SDKs (payload and endpoint, `AXONFLOW_CHECKPOINT_URL` override).
+ *
+ * - Machine gate: the mtime of a stamp file in the OS cache folder (`axonflow/`), written only
+ *   after a 2xx, through a temporary file and a rename.
+ * - Process gate: one check per process, shared by every client (and by both builds of this
+ *   package, through a `Symbol.for` global).
+ * - Never blocks or breaks the caller: it runs in the background, within a 3 s budget, with its
+ *   timer and socket unref'd so a process with nothing else to do exits anyway (the ping is
+ *   then simply retried by a later process), and with tracing suppressed.
+ * - Opt-out: `AXONFLOW_TELEMETRY=off` or `DO_NOT_TRACK=1` (which also skips the /health probe),
+ *   or `telemetry: false` in the client config.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdir, rename, stat, writeFile } from 'node:fs/promises';
+import http from 'node:http';
+import https from 'node:https';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { context, diag } from '@opentelemetry/api';
+import { suppressTracing } from '@opentelemetry/core';
+import { isLoopbackHost, type Mode } from './config.js';
+import { PACKAGE_VERSION } from './version.js';
+
+export const DEFAULT_CHECKPOINT_URL = 'https://checkpoint.getaxonflow.com/v1/ping';
+const SEVEN_DAYS_MS = 7 * 24 * 60 * 60 * 1000;
+const STAMP_NAME = 'axonflow-otel-telemetry-last-sent';
+const MAX_HEALTH_BYTES = 1024 * 1024;
+const PROCESS_GATE = Symbol.for('axonflow-otel.heartbeat.started');
+
+type Env = Record<string, string | undefined>;
+
+export interface HeartbeatOptions {
+  endpoint: URL;
+  mode: Mode;
+  env?: Env;
+  platform?: NodeJS.Platform;
+  /** Folder that holds `axonflow/`; derived from the environment when absent. */
+  cacheDir?: string | undefined;
+  now?: () => number;
+  budgetMs?: number;
+}
+
+export type HeartbeatOutcome = 'sent' | 'opted_out' | 'recent' | 'failed';
+
+/** True when the environment opts out of telemetry. */
+export function telemetryOptedOut(env: Env): boolean {
+  return env.AXONFLOW_TELEMETRY?.trim().toLowerCase() === 'off' || env.DO_NOT_TRACK?.trim() === '1';
+}
+
+/** The OS cache folder, or undefined when none can be resolved (then only the process gate applies). */
+export function osCacheDir(
+  env: Env,
+  platform: NodeJS.Platform = process.platform,
+): string | undefined {
+  const home = env.HOME || safeHomedir();
+  if (platform === 'win32') return env.LOCALAPPDATA || undefined;
+  if (platform === 'darwin') return home ? join(home, 'Library', 'Caches') : undefined;
+  if (env.XDG_CACHE_HOME) return env.XDG_CACHE_HOME;
+  return home ? join(home, '.cache') : undefined;
+}
+
+function safeHomedir(): string | undefined {
+  try {
+    return homedir() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Starts the heartbeat once per process, in the background. Never throws. */
+export function scheduleHeartbeat(options: HeartbeatOptions): void {
+  const g = globalThis as Record<symbol, unknown>;
+  const env = options.env ?? process.env;
+  if (g[PROCESS_GATE] || telemetryOptedOut(env)) return;
+  g[PROCESS_GATE] = true;
+  runHeartbeat(options).catch(() => undefined);
+}
+
+/** One heartbeat check: gates, optional /health probe, ping, stamp. Exported for tests. */
+export async function runHeartbeat(options: HeartbeatOptions): Promise<HeartbeatOutcome> {
+  const env = options.env ?? process.env;
+  if (telemetryOptedOut(env)) return 'opted_out';
+  const now = options.now ?? Date.now;
+  const budgetEnd = now() + (options.budgetMs ?? 3000);
+  const base = options.cacheDir ?? osCacheDir(env, options.platform);
+  const stampDir = base ? join(base, 'axonflow') : undefined;
+  const stampPath = stampDir ? join(stampDir, STAMP_NAME) : undefined;
+  if (stampPath) {
+    const last = await stat(stampPath).then(
+      s => s.mtimeMs,
+      () => undefined,
+    );
+    if (last !== undefined && now() - last < SEVEN_DAYS_MS) return 'recent';
+  }
+  const payload: Record<string, unknown> = {
+    telemetry_type: 'sdk',
+    sdk: 'typescript',
+    sdk_version: PACKAGE_VERSION,
+    os: options.platform ?? process.platform,
+    arch: process.arch,
+    runtime_version: process.versions.node,
+    deployment_mode: 'self_hosted',
+    endpoint_type: classifyEndpoint(options.endpoint),
+    features: ['adapter:opentelemetry'],
+    instance_id: randomUUID(),
+    org_id: env.ORG_ID || 'local-dev-org',
+  };
+  if (options.mode === 'sandbox') payload.stream = 'sandbox';
+  const healthBudget = Math.min(1000, budgetEnd - now());
+  if (healthBudget >= 100) {
+    const health = await send(
+      'GET',
+      new URL('health', withSlash(options.endpoint)),
+      undefined,
+      healthBudget,
+    );
+    if (health && health.status >= 200 && health.status < 300) enrich(payload, health.body);
+  }
+  const left = budgetEnd - now();
+  if (left < 100) return 'failed';
+  let target: URL;
+  try {
+    target = new URL(env.AXONFLOW_CHECKPOINT_URL || DEFAULT_CHECKPOINT_URL);
+  } catch {
+    diag.debug('axonflow-otel: AXONFLOW_CHECKPOINT_URL is not a URL; heartbeat skipped');
+    return 'failed';
+  }
+  const reply = await send('POST', target, JSON.stringify(payload), left);
+  if (!reply || reply.status < 200 || reply.status >= 300) return 'failed';
+  if (stampDir && stampPath) {
+    try {
+      await mkdir(stampDir, { recursive: true });
+      const tmp = `${stampPath}.${process.pid}.tmp`;
+      await writeFile(tmp, `last_sent=${new Date(now()).toISOString()}\n`);
+      await rename(tmp, stampPath);
+    } catch {
+      // A read-only cache folder only means the next process pings again.
+    }
+  }
+  return 'sent';
+}
+
+function withSlash(url: URL): URL {
+  return url.pathname.endsWith('/') ? url : new URL(`${url.href}/`);
+}
+
+export function classifyEndpoint(url: URL | undefined): string {
+  if (!url?.hostname) return 'unknown';
+  const host = url.hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  if (isLoopbackHost(host) || host === '0.0.0.0') return 'localhost';
+  if (
+    /\.(local|internal|lan|intranet)$/.test(host) ||
+    /^10\./.test(host) ||
+    /^192\.168\./.test(host) ||
+    /^172\.(1[6-9]|2\d|3[01])\./.test(host) ||
+    /^169\.254\./.test(host) ||
+    /^f[cd][0-9a-f]{2}:/.test(host) ||
+    /^fe80:/.test(host)
+  ) {
+    return 'private_network';
+  }
+  return 'remote';
+}
+
+function enrich(payload: Record<string, unknown>, body: string): void {
+  let health: unknown;
+  try {
+    health = JSON.parse(body);
+  } catch {
+    return;
+  }
+  if (typeof health !== 'object' || health === null) return;
+  const fields: [string, string][] = [
+    ['version', 'platform_version'],
+    ['tier', 'license_tier'],
+    ['edition', 'edition'],
+    ['deployment_mode', 'platform_deployment_mode'],
+  ];
+  for (const [from, to] of fields) {
+    const value = (health as Record<string, unknown>)[from];
+    if (typeof value === 'string' && value.length > 0 && Buffer.byteLength(value) <= 64)
+      payload[to] = value;
+  }
+}
+
+/** One plain HTTP exchange with an unref'd socket and timer; resolves undefined on any failure. */
+function send(
+  method: 'GET' | 'POST',
+  url: URL,
+  body: string | undefined,
+  timeoutMs: number,
+): Promise<{ status: number; body: string } | undefined> {
+  return context.with(suppressTracing(context.active()), () => {
+    return new Promise<{ status: number; body: string } | undefined>(resolve => {
+      const lib = url.protocol === 'https:' ? https : http;
+      let settled = false;
+      const finish = (value: { status: number; body: string } | undefined) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        resolve(value);
+      };
+      const timer = setTimeout(() => {
+        req.destroy();
+        finish(undefined);
+      }, timeoutMs);
+      timer.unref();
+      const headers: Record<string, string> = { accept: 'application/json' };
+      if (body !== undefined) headers['content-type'] = 'application/json';
+      const req = lib.request(url, { method, headers, agent: false }, res => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        res.on('data', (chunk: Buffer) => {
+          size += chunk.length;
+          if (size > MAX_HEALTH_BYTES) {
+            req.destroy();
+            finish(undefined);
+            return;
+          }
+          chunks.push(chunk);
+        });
+        res.on('end', () =>
+          finish({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }),
+        );
+        res.on('error', () => finish(undefined));
+      });
+      req.on('socket', socket => socket.unref());
+      req.on('error', () => finish(undefined));
+      req.end(body);
+    });
+  });
+}

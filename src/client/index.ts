@@ -1,0 +1,26 @@
+/**
+ * The AxonFlow client part: everything that talks to the AxonFlow agent. Re-exports its public
+ * surface; transport, breaker, cache and heartbeat stay internal.
+ */
+export { AxonFlowClient, type CallOptions } from './client.js';
+export type {
+  AxonFlowClientConfig,
+  BreakerOptions,
+  CacheOptions,
+  Mode,
+  RetryOptions,
+} from './config.js';
+export {
+  AuthenticationError,
+  AxonFlowError,
+  ConfigError,
+  ErrorCode,
+  InvalidResponseError,
+  PolicyViolationError,
+  RequestRejectedError,
+  StreamProtocolError,
+  TimeoutError,
+  UnavailableError,
+} from './errors.js';
+export type * from './types.js';
+export type * as wire from './wire.js';

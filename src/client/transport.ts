@@ -1,0 +1,149 @@
+/**
+ * Transport to the AxonFlow agent: one undici keep-alive pool per client, one overall deadline per
+ * request (connect, headers and the whole body), a cap on the reply size, and JSON parsing that
+ * refuses prototype-polluting keys. It only moves bytes and classifies transport failures; what a
+ * status code means is decided by the client.
+ *
+ * Requests run with OpenTelemetry tracing suppressed, so an app that also uses the HTTP or undici
+ * instrumentations does not get a span (or a loop) for our own calls to the agent.
+ */
+import { context } from '@opentelemetry/api';
+import { suppressTracing } from '@opentelemetry/core';
+import secureJson from 'secure-json-parse';
+import { Pool } from 'undici';
+import { InvalidResponseError, TimeoutError, UnavailableError } from './errors.js';
+
+export interface AgentReply {
+  status: number;
+  /** Parsed JSON, or `undefined` for an empty or non-JSON body. */
+  body: unknown;
+  /** True when the body was not empty but not valid (or not safe) JSON. */
+  invalidJson: boolean;
+}
+
+export interface TransportOptions {
+  origin: string;
+  connections: number;
+  maxResponseBytes: number;
+  headers: Record<string, string>;
+  /** Path prefix of the endpoint URL (e.g. `/agent`), without a trailing slash. */
+  basePath: string;
+}
+
+export class AgentTransport {
+  readonly #pool: Pool;
+  readonly #maxBytes: number;
+  readonly #headers: Record<string, string>;
+  readonly #basePath: string;
+
+  constructor(options: TransportOptions) {
+    this.#pool = new Pool(options.origin, {
+      connections: options.connections,
+      keepAliveTimeout: 30_000,
+      // The overall deadline is enforced by the abort signal; these are only backstops.
+      headersTimeout: 300_000,
+      bodyTimeout: 300_000,
+    });
+    this.#maxBytes = options.maxResponseBytes;
+    this.#headers = options.headers;
+    this.#basePath = options.basePath;
+  }
+
+  /** Sends one request; rejects with `TimeoutError`, `UnavailableError` or `InvalidResponseError`. */
+  send(
+    method: 'GET' | 'POST',
+    path: string,
+    body: unknown,
+    deadline: AbortSignal,
+    timeoutMs: number,
+  ) {
+    return context.with(suppressTracing(context.active()), () =>
+      this.#send(method, path, body, deadline, timeoutMs),
+    );
+  }
+
+  async #send(
+    method: 'GET' | 'POST',
+    path: string,
+    body: unknown,
+    deadline: AbortSignal,
+    timeoutMs: number,
+  ): Promise<AgentReply> {
+    let status: number;
+    let chunks: Buffer[];
+    try {
+      const res = await this.#pool.request({
+        method,
+        path: this.#basePath + path,
+        headers: this.#headers,
+        body: body === undefined ? null : JSON.stringify(body),
+        signal: deadline,
+      });
+      status = res.statusCode;
+      const declared = Number(res.headers['content-length']);
+      if (declared > this.#maxBytes) {
+        res.body.destroy();
+        throw new InvalidResponseError(
+          `AxonFlow agent reply too large (${declared} bytes > ${this.#maxBytes})`,
+          { status },
+        );
+      }
+      chunks = [];
+      let size = 0;
+      for await (const chunk of res.body as AsyncIterable<Buffer>) {
+        size += chunk.length;
+        if (size > this.#maxBytes) {
+          res.body.destroy();
+          throw new InvalidResponseError(
+            `AxonFlow agent reply too large (over ${this.#maxBytes} bytes)`,
+            { status },
+          );
+        }
+        chunks.push(chunk);
+      }
+    } catch (err) {
+      if (err instanceof InvalidResponseError) throw err;
+      if (deadline.aborted) throw new TimeoutError(timeoutMs, { cause: err });
+      throw new UnavailableError(
+        'network',
+        `AxonFlow agent unreachable: ${describeNetworkError(err)}`,
+        {
+          cause: err,
+        },
+      );
+    }
+    if (chunks.length === 0) return { status, body: undefined, invalidJson: false };
+    const text =
+      chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8');
+    try {
+      const body = secureJson.parse(text, undefined, {
+        protoAction: 'error',
+        constructorAction: 'error',
+      });
+      return { status, body, invalidJson: false };
+    } catch {
+      // Whether that is a problem depends on the status (a 503 page need not be JSON): the client decides.
+      return { status, body: undefined, invalidJson: true };
+    }
+  }
+
+  close(): Promise<void> {
+    return this.#pool.close();
+  }
+
+  destroy(): Promise<void> {
+    return this.#pool.destroy();
+  }
+}
+
+/** A short, secret-free description of a network error: its code, never a URL with userinfo. */
+function describeNetworkError(err: unknown): string {
+  if (err && typeof err === 'object') {
+    const code = (err as { code?: unknown }).code;
+    const cause = (err as { cause?: { code?: unknown } }).cause;
+    if (typeof code === 'string' && code !== 'UND_ERR_SOCKET') return code;
+    if (cause && typeof cause.code === 'string') return cause.code;
+    if (typeof code === 'string') return code;
+  }
+  return 'connection failed';
+}

@@ -1,0 +1,5 @@
+/**
+ * axonflow-otel: OpenTelemetry instrumentation with AxonFlow AI governance for `openai` and
+ * `@anthropic-ai/sdk`. This is the package's public surface.
+ */
+export * from './client/index.js';

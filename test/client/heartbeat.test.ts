@@ -1,0 +1,133 @@
+import { mkdir, mkdtemp, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { classifyEndpoint, osCacheDir, runHeartbeat } from '../../src/client/heartbeat.js';
+import { json, type ScriptedAgent, startScriptedAgent } from '../helpers/scripted-agent.js';
+
+let checkpoint: ScriptedAgent;
+let cacheDir: string;
+const stamp = () => join(cacheDir, 'axonflow', 'axonflow-otel-telemetry-last-sent');
+
+beforeEach(async () => {
+  checkpoint = await startScriptedAgent((req, res) =>
+    req.path === '/health'
+      ? json(res, 200, { status: 'healthy', version: '9.9.9', tier: 'community', edition: 'oss' })
+      : json(res, 200, { latest_version: null, alerts: [] }),
+  );
+  cacheDir = await mkdtemp(join(tmpdir(), 'axonflow-hb-'));
+});
+
+afterEach(async () => {
+  await checkpoint.close();
+  await rm(cacheDir, { recursive: true, force: true });
+});
+
+function run(env: Record<string, string> = {}, mode: 'production' | 'sandbox' = 'production') {
+  return runHeartbeat({
+    endpoint: new URL(checkpoint.url),
+    mode,
+    env: { AXONFLOW_CHECKPOINT_URL: `${checkpoint.url}/v1/ping`, ...env },
+    cacheDir,
+  });
+}
+
+describe('telemetry heartbeat', () => {
+  it('pings once with the documented payload and writes the stamp after a 2xx', async () => {
+    expect(await run({ ORG_ID: 'org-7' }, 'sandbox')).toBe('sent');
+    const ping = checkpoint.requests.find(r => r.path === '/v1/ping')!;
+    const payload = JSON.parse(ping.body);
+    expect(payload).toMatchObject({
+      telemetry_type: 'sdk',
+      sdk: 'typescript',
+      os: process.platform,
+      arch: process.arch,
+      deployment_mode: 'self_hosted',
+      endpoint_type: 'localhost',
+      org_id: 'org-7',
+      stream: 'sandbox',
+      platform_version: '9.9.9',
+      license_tier: 'community',
+      edition: 'oss',
+    });
+    expect(payload.instance_id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(ping.headers.authorization).toBeUndefined();
+    expect(await readFile(stamp(), 'utf8')).toMatch(/^last_sent=\d{4}-/);
+  });
+
+  it('omits stream in production mode', async () => {
+    await run();
+    const payload = JSON.parse(checkpoint.requests.find(r => r.path === '/v1/ping')!.body);
+    expect(payload.stream).toBeUndefined();
+  });
+
+  it('does not ping again within 7 days of the stamp', async () => {
+    await mkdir(join(cacheDir, 'axonflow'), { recursive: true });
+    await writeFile(stamp(), 'last_sent=x');
+    expect(await run()).toBe('recent');
+    expect(checkpoint.count()).toBe(0);
+  });
+
+  it('pings again once the stamp is older than 7 days', async () => {
+    await mkdir(join(cacheDir, 'axonflow'), { recursive: true });
+    await writeFile(stamp(), 'last_sent=x');
+    const old = new Date(Date.now() - 8 * 24 * 3600 * 1000);
+    await utimes(stamp(), old, old);
+    expect(await run()).toBe('sent');
+    expect((await stat(stamp())).mtimeMs).toBeGreaterThan(old.getTime());
+  });
+
+  it('writes no stamp when the ping fails', async () => {
+    checkpoint.handle((_q, r) => json(r, 500, {}));
+    expect(await run()).toBe('failed');
+    await expect(stat(stamp())).rejects.toThrow();
+  });
+
+  it('treats a redirect as a failure, never as a delivery', async () => {
+    checkpoint.handle((_q, r) => {
+      r.writeHead(302, { location: 'http://127.0.0.1:1/' });
+      r.end();
+    });
+    expect(await run()).toBe('failed');
+    await expect(stat(stamp())).rejects.toThrow();
+  });
+
+  it.each([
+    [{ AXONFLOW_TELEMETRY: 'off' }],
+    [{ AXONFLOW_TELEMETRY: ' OFF ' }],
+    [{ DO_NOT_TRACK: '1' }],
+  ])('sends nothing at all when opted out with %o', async env => {
+    expect(await run(env)).toBe('opted_out');
+    expect(checkpoint.count()).toBe(0);
+  });
+
+  it('stays within its budget when the checkpoint hangs', async () => {
+    checkpoint.handle(req => {
+      if (req.path === '/health') return;
+    });
+    const started = performance.now();
+    const outcome = await runHeartbeat({
+      endpoint: new URL(checkpoint.url),
+      mode: 'production',
+      env: { AXONFLOW_CHECKPOINT_URL: `${checkpoint.url}/v1/ping` },
+      cacheDir,
+      budgetMs: 400,
+    });
+    expect(outcome).toBe('failed');
+    expect(performance.now() - started).toBeLessThan(1500);
+  });
+
+  it('resolves the OS cache folder per platform', () => {
+    expect(osCacheDir({ XDG_CACHE_HOME: '/x', HOME: '/h' }, 'linux')).toBe('/x');
+    expect(osCacheDir({ HOME: '/h' }, 'linux')).toBe('/h/.cache');
+    expect(osCacheDir({ HOME: '/h' }, 'darwin')).toBe('/h/Library/Caches');
+    expect(osCacheDir({ LOCALAPPDATA: 'C:\\AppData' }, 'win32')).toBe('C:\\AppData');
+  });
+
+  it('classifies endpoints without sending the URL', () => {
+    expect(classifyEndpoint(new URL('http://localhost:8080'))).toBe('localhost');
+    expect(classifyEndpoint(new URL('http://10.1.2.3'))).toBe('private_network');
+    expect(classifyEndpoint(new URL('http://agent.internal'))).toBe('private_network');
+    expect(classifyEndpoint(new URL('https://agent.example.com'))).toBe('remote');
+  });
+});
