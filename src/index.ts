@@ -3,3 +3,4 @@
  * `@anthropic-ai/sdk`. This is the package's public surface.
  */
 export * from './client/index.js';
+export * from './instrumentation/index.js';

@@ -1,0 +1,133 @@
+/**
+ * Adapter for `@anthropic-ai/sdk` Messages (`messages.create`, which `messages.stream()` uses).
+ * Usage follows the GenAI conventions for Anthropic: cache read and cache creation tokens are added
+ * to the input tokens; `message_delta` usage is cumulative, so it replaces, never adds.
+ */
+import type { CallAdapter } from './adapter.js';
+import { type CallInput, num, type Part, type ResponseRecord, str, stringify } from './messages.js';
+import * as sc from './semconv.js';
+
+function blocks(content: unknown): Part[] {
+  if (typeof content === 'string') return [{ type: 'text', content }];
+  if (!Array.isArray(content)) return [];
+  const parts: Part[] = [];
+  for (const block of content) {
+    switch (block?.type) {
+      case 'text':
+        parts.push({ type: 'text', content: String(block.text ?? '') });
+        break;
+      case 'tool_use':
+      case 'server_tool_use':
+        parts.push({
+          type: 'tool_call',
+          id: str(block.id),
+          name: String(block.name ?? ''),
+          arguments: stringify(block.input),
+        } as Part);
+        break;
+      case 'tool_result': {
+        const inner = blocks(block.content);
+        const response = inner.map(p => (p.type === 'text' ? p.content : '')).join(' ');
+        parts.push({ type: 'tool_call_response', id: str(block.tool_use_id), response } as Part);
+        break;
+      }
+      case 'image':
+        parts.push({ type: 'placeholder', content: '[image]' });
+        break;
+      case 'document':
+        parts.push({ type: 'placeholder', content: '[document]' });
+        break;
+    }
+  }
+  return parts;
+}
+
+function usage(record: ResponseRecord, u: any): void {
+  if (!u || typeof u !== 'object') return;
+  const input = num(u.input_tokens);
+  const read = num(u.cache_read_input_tokens);
+  const created = num(u.cache_creation_input_tokens);
+  if (read !== undefined) record.cacheReadTokens = read;
+  if (created !== undefined) record.cacheCreationTokens = created;
+  if (input !== undefined) {
+    record.inputTokens = input + (record.cacheReadTokens ?? 0) + (record.cacheCreationTokens ?? 0);
+  }
+  const output = num(u.output_tokens);
+  if (output !== undefined) record.outputTokens = output;
+}
+
+export const anthropicMessages: CallAdapter = {
+  provider: 'anthropic',
+  operation: 'chat',
+  input(params) {
+    const input: CallInput = { system: blocks(params.system), messages: [] };
+    for (const m of params.messages)
+      input.messages.push({ role: String(m?.role ?? 'user'), parts: blocks(m?.content) });
+    return input;
+  },
+  requestAttributes(params) {
+    const attrs: Record<string, string | number | boolean | string[]> = {
+      [sc.ATTR_GEN_AI_OPERATION_NAME]: 'chat',
+      [sc.ATTR_GEN_AI_PROVIDER_NAME]: 'anthropic',
+    };
+    const model = str(params?.model);
+    if (model) attrs[sc.ATTR_GEN_AI_REQUEST_MODEL] = model;
+    const set = (key: string, value: unknown) => {
+      const n = num(value);
+      if (n !== undefined) attrs[key] = n;
+    };
+    set(sc.ATTR_GEN_AI_REQUEST_MAX_TOKENS, params?.max_tokens);
+    set(sc.ATTR_GEN_AI_REQUEST_TEMPERATURE, params?.temperature);
+    set(sc.ATTR_GEN_AI_REQUEST_TOP_P, params?.top_p);
+    set(sc.ATTR_GEN_AI_REQUEST_TOP_K, params?.top_k);
+    if (Array.isArray(params?.stop_sequences)) {
+      attrs[sc.ATTR_GEN_AI_REQUEST_STOP_SEQUENCES] = params.stop_sequences.filter(
+        (s: unknown) => typeof s === 'string',
+      );
+    }
+    if (params?.stream === true) attrs[sc.ATTR_GEN_AI_REQUEST_STREAM] = true;
+    return attrs;
+  },
+  onResult(record, data) {
+    record.id = str(data?.id);
+    record.model = str(data?.model);
+    if (typeof data?.stop_reason === 'string') record.finishReasons = [data.stop_reason];
+    const content = Array.isArray(data?.content) ? data.content : [];
+    let tool = 0;
+    for (const block of content) {
+      if (block?.type === 'text') record.appendText(block.text);
+      else if (block?.type === 'tool_use')
+        record.toolCall(tool++, block.id, block.name, block.input);
+    }
+    usage(record, data?.usage);
+  },
+  onChunk(record, event) {
+    switch (event?.type) {
+      case 'content_block_delta': {
+        const delta = event.delta;
+        if (delta?.type === 'text_delta') record.appendText(delta.text);
+        else if (delta?.type === 'input_json_delta' && record.captureTools) {
+          record.toolCall(num(event.index) ?? 0, undefined, undefined, delta.partial_json);
+        }
+        break;
+      }
+      case 'content_block_start': {
+        const block = event.content_block;
+        if (block?.type === 'tool_use' && record.captureTools) {
+          record.toolCall(num(event.index) ?? 0, block.id, block.name, '');
+        }
+        break;
+      }
+      case 'message_start':
+        record.id = str(event.message?.id);
+        record.model = str(event.message?.model);
+        usage(record, event.message?.usage);
+        break;
+      case 'message_delta':
+        if (typeof event.delta?.stop_reason === 'string')
+          record.finishReasons = [event.delta.stop_reason];
+        usage(record, event.usage);
+        break;
+    }
+  },
+};

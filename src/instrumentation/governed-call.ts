@@ -1,0 +1,554 @@
+/**
+ * One governed LLM call, from the SDK method call to the last stream chunk: its spans, its
+ * pre-check and gate, what it observes of the response, and the hand-off of its audit data.
+ *
+ * Lifecycle: `start()` (inside the patched method, before the SDK runs) opens the inference span
+ * and starts the pre-check; `enterGate()` (from the SDK's `prepareOptions`, before each HTTP
+ * attempt) waits for the decision and throws `PolicyViolationError` on a deny, so the provider
+ * receives nothing; `observe()` watches the returned `APIPromise` without consuming it; `#end()`
+ * runs exactly once, whatever happens first: the parse, the end of the stream, an error, a break,
+ * an abort, or `.asResponse()`.
+ *
+ * Everything here runs inside try/catch: a failure of ours ends the span, reports through `diag`,
+ * and leaves the SDK's behaviour as it would be without instrumentation.
+ */
+import {
+  type Attributes,
+  type Context,
+  type Counter,
+  type DiagLogger,
+  type Histogram,
+  type Span,
+  SpanKind,
+  SpanStatusCode,
+  type Tracer,
+  trace,
+} from '@opentelemetry/api';
+import type { AxonFlowClient } from '../client/client.js';
+import { AxonFlowError, PolicyViolationError, sanitizeAgentText } from '../client/errors.js';
+import type { PreCheckResult } from '../client/types.js';
+import { attachAuditData } from '../processor/handoff.js';
+import type { CallAdapter } from './adapter.js';
+import { getAxonFlowContext } from './context.js';
+import { type CallInput, ResponseRecord, renderPrompt, toSemconvParts } from './messages.js';
+import * as sc from './semconv.js';
+
+export interface Instruments {
+  duration: Histogram;
+  tokens: Histogram;
+  preCheckDuration: Histogram;
+  decisions: Counter;
+}
+
+/** What a governed call needs from the instrumentation; read once per call. */
+export interface CallEnvironment {
+  tracer: Tracer;
+  diag: DiagLogger;
+  instruments: Instruments;
+  /** The client for pre-checks, or undefined when governance is off. */
+  client: AxonFlowClient | undefined;
+  captureContent: boolean;
+  maxCaptureChars: number;
+  summaryChars: number;
+}
+
+type Decision =
+  | { kind: 'allow'; result: PreCheckResult }
+  | { kind: 'deny'; result: PreCheckResult; violation: PolicyViolationError }
+  | { kind: 'fail_open'; reason: string; result: PreCheckResult | undefined }
+  | { kind: 'skipped'; reason: string }
+  | { kind: 'error'; error: unknown };
+
+const MAX_AGENT_ATTR = 256;
+const serverAttrCache = new WeakMap<object, Attributes>();
+let bypassWarned = false;
+
+function serverAttributes(sdkClient: any): Attributes {
+  if (!sdkClient || typeof sdkClient !== 'object') return {};
+  let attrs = serverAttrCache.get(sdkClient);
+  if (attrs) return attrs;
+  attrs = {};
+  try {
+    const url = new URL(String(sdkClient.baseURL));
+    attrs[sc.ATTR_SERVER_ADDRESS] = url.hostname;
+    attrs[sc.ATTR_SERVER_PORT] = url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80;
+  } catch {
+    // No usable baseURL: the attributes are optional.
+  }
+  serverAttrCache.set(sdkClient, attrs);
+  return attrs;
+}
+
+function cap(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max)}…[truncated]` : text;
+}
+
+function errorType(err: unknown): string {
+  if (err instanceof AxonFlowError) return err.code;
+  const name = (err as { constructor?: { name?: unknown } } | null)?.constructor?.name;
+  return typeof name === 'string' && name ? name : '_OTHER';
+}
+
+export class GovernedCall {
+  readonly span: Span;
+  readonly context: Context;
+  readonly #env: CallEnvironment;
+  readonly #adapter: CallAdapter;
+  readonly #record: ResponseRecord;
+  readonly #started = performance.now();
+  readonly #model: string;
+  readonly #metricAttrs: Attributes;
+  readonly #sdkTracesItself: boolean;
+  #decision: Promise<Decision> | undefined;
+  #decided: Decision | undefined;
+  #delegate: Span | undefined;
+  #gateEntered = false;
+  #responseArrived = false;
+  #rawOnly = false;
+  #firstChunkAt: number | undefined;
+  #ended = false;
+
+  /** Opens the inference span and starts the pre-check. Throws only on our own bugs. */
+  constructor(
+    env: CallEnvironment,
+    adapter: CallAdapter,
+    params: any,
+    sdkClient: any,
+    parent: Context,
+  ) {
+    this.#env = env;
+    this.#adapter = adapter;
+    const attributes = { ...adapter.requestAttributes(params), ...serverAttributes(sdkClient) };
+    this.#model = String(attributes[sc.ATTR_GEN_AI_REQUEST_MODEL] ?? '');
+    this.#metricAttrs = {
+      [sc.ATTR_GEN_AI_OPERATION_NAME]: adapter.operation,
+      [sc.ATTR_GEN_AI_PROVIDER_NAME]: adapter.provider,
+      [sc.ATTR_GEN_AI_REQUEST_MODEL]: this.#model,
+    };
+    const name = this.#model ? `${adapter.operation} ${this.#model}` : adapter.operation;
+    this.span = env.tracer.startSpan(name, { kind: SpanKind.CLIENT, attributes }, parent);
+    this.context = trace.setSpan(parent, this.span);
+    // The Anthropic SDK (1.x) can trace its own API calls; its call span then is the delegation.
+    this.#sdkTracesItself = adapter.provider === 'anthropic' && Boolean(sdkClient?._tracer);
+    const textLimit = Math.max(env.summaryChars, env.captureContent ? env.maxCaptureChars : 0);
+    this.#record = new ResponseRecord(textLimit, env.captureContent);
+
+    const needsInput = env.client !== undefined || env.captureContent;
+    const input = needsInput ? adapter.input(params) : undefined;
+    if (input && env.captureContent) this.#captureInput(input);
+    if (env.client && input) this.#startPreCheck(env.client, input, parent);
+    else if (env.client === undefined)
+      this.span.setAttribute(sc.ATTR_AXONFLOW_DECISION, sc.DECISION_SKIPPED);
+  }
+
+  /** True when the SDK must wait for a decision before sending anything. */
+  get gated(): boolean {
+    return this.#decision !== undefined;
+  }
+
+  #startPreCheck(client: AxonFlowClient, input: CallInput, parent: Context): void {
+    const query = renderPrompt(input);
+    if (query.trim().length === 0) {
+      this.#decided = { kind: 'skipped', reason: 'no_prompt' };
+      this.span.setAttribute(sc.ATTR_AXONFLOW_DECISION, sc.DECISION_SKIPPED);
+      return;
+    }
+    const callContext = getAxonFlowContext(parent);
+    const preSpan = this.#env.tracer.startSpan(
+      sc.SPAN_PRE_CHECK,
+      { kind: SpanKind.INTERNAL },
+      this.context,
+    );
+    const started = performance.now();
+    const request: Parameters<AxonFlowClient['preCheck']>[0] = {
+      query,
+      context: {
+        ...callContext?.context,
+        provider: this.#adapter.provider,
+        model: this.#model,
+        operation: this.#adapter.operation,
+      },
+    };
+    if (callContext?.userToken) request.userToken = callContext.userToken;
+    if (callContext?.dataSources) request.dataSources = callContext.dataSources;
+    this.#decision = client.preCheck(request).then(
+      result => this.#onDecision(result, preSpan, started),
+      err => this.#onPreCheckError(err, client, preSpan, started),
+    );
+  }
+
+  #onDecision(result: PreCheckResult, preSpan: Span, started: number): Decision {
+    let decision: Decision;
+    try {
+      if (result.failOpen) {
+        decision = { kind: 'fail_open', reason: result.failOpenReason ?? 'unknown', result };
+      } else if (result.approved) {
+        decision = { kind: 'allow', result };
+      } else {
+        const init: ConstructorParameters<typeof PolicyViolationError>[0] = {
+          policies: result.policies,
+          contextId: result.contextId,
+        };
+        if (result.blockReason !== undefined) init.blockReason = result.blockReason;
+        decision = { kind: 'deny', result, violation: new PolicyViolationError(init) };
+      }
+      this.#recordDecision(decision, preSpan, started);
+    } catch (err) {
+      this.#env.diag.error('axonflow-otel: could not record the pre-check decision', err);
+      decision ??= { kind: 'fail_open', reason: 'instrumentation_error', result: undefined };
+      safeEnd(preSpan);
+    }
+    this.#decided = decision;
+    return decision;
+  }
+
+  #onPreCheckError(err: unknown, client: AxonFlowClient, preSpan: Span, started: number): Decision {
+    // Sandbox mode asked for failures to be loud; in production nothing of ours reaches the app.
+    const decision: Decision =
+      client.mode === 'sandbox'
+        ? { kind: 'error', error: err }
+        : { kind: 'fail_open', reason: errorType(err), result: undefined };
+    try {
+      this.#recordDecision(decision, preSpan, started);
+    } catch {
+      safeEnd(preSpan);
+    }
+    this.#decided = decision;
+    return decision;
+  }
+
+  #recordDecision(decision: Decision, preSpan: Span, started: number): void {
+    const kind = decision.kind === 'error' ? 'error' : decision.kind;
+    const attrs: Attributes = { [sc.ATTR_AXONFLOW_DECISION]: kind };
+    if (decision.kind === 'allow' || decision.kind === 'deny') {
+      const r = decision.result;
+      attrs[sc.ATTR_AXONFLOW_CONTEXT_ID] = sanitizeAgentText(r.contextId, MAX_AGENT_ATTR);
+      attrs[sc.ATTR_AXONFLOW_CACHE_HIT] = r.cached;
+      if (r.policies.length > 0) {
+        attrs[sc.ATTR_AXONFLOW_POLICIES] = r.policies
+          .slice(0, 32)
+          .map(p => sanitizeAgentText(p, 128));
+      }
+      if (decision.kind === 'deny') {
+        attrs[sc.ATTR_AXONFLOW_BLOCK_REASON] = sanitizeAgentText(
+          r.blockReason ?? '',
+          MAX_AGENT_ATTR,
+        );
+      }
+    } else if (decision.kind === 'fail_open') {
+      attrs[sc.ATTR_AXONFLOW_FAIL_OPEN] = true;
+      attrs[sc.ATTR_AXONFLOW_FAIL_OPEN_REASON] = decision.reason;
+      attrs[sc.ATTR_AXONFLOW_CACHE_HIT] = false;
+    } else if (decision.kind === 'error') {
+      attrs[sc.ATTR_ERROR_TYPE] = errorType(decision.error);
+    }
+    preSpan.setAttributes(attrs);
+    if (decision.kind === 'fail_open' || decision.kind === 'error') {
+      preSpan.setStatus({
+        code: SpanStatusCode.ERROR,
+        message: decision.kind === 'error' ? errorType(decision.error) : decision.reason,
+      });
+    }
+    preSpan.end();
+    const {
+      [sc.ATTR_AXONFLOW_POLICIES]: _p,
+      [sc.ATTR_AXONFLOW_BLOCK_REASON]: _b,
+      [sc.ATTR_AXONFLOW_CONTEXT_ID]: _c,
+      ...onCall
+    } = attrs;
+    if (decision.kind === 'allow' || decision.kind === 'deny') {
+      onCall[sc.ATTR_AXONFLOW_CONTEXT_ID] = attrs[sc.ATTR_AXONFLOW_CONTEXT_ID];
+    }
+    this.span.setAttributes(onCall);
+    const metricAttrs = { ...this.#metricAttrs, [sc.ATTR_AXONFLOW_DECISION]: kind };
+    this.#env.instruments.preCheckDuration.record(
+      (performance.now() - started) / 1000,
+      metricAttrs,
+    );
+    this.#env.instruments.decisions.add(1, metricAttrs);
+  }
+
+  /**
+   * Called by the SDK (through `prepareOptions`) before each HTTP attempt. Waits for the decision;
+   * a deny (or, in sandbox mode, an agent failure) rejects, so the provider receives nothing.
+   * Retries reuse the same decision: there is one pre-check per logical call.
+   */
+  async enterGate(): Promise<void> {
+    this.#gateEntered = true;
+    const decision = this.#decided ?? (await this.#decision);
+    if (decision?.kind === 'deny') throw decision.violation;
+    if (decision?.kind === 'error') throw decision.error;
+    if (this.#delegate === undefined && !this.#sdkTracesItself && !this.#ended) {
+      try {
+        this.#delegate = this.#env.tracer.startSpan(
+          sc.SPAN_DELEGATE,
+          { kind: SpanKind.INTERNAL },
+          this.context,
+        );
+      } catch (err) {
+        this.#env.diag.error('axonflow-otel: could not start the delegation span', err);
+      }
+    }
+  }
+
+  /**
+   * Watches the SDK's `APIPromise` without consuming it: errors through its `responsePromise`,
+   * results by wrapping its `parseResponse` (which only runs when the app reads the result), and
+   * `.asResponse()` (raw access: the span ends when the response arrives).
+   */
+  observe(apiPromise: any): void {
+    const responsePromise = apiPromise?.responsePromise;
+    const parse = apiPromise?.parseResponse;
+    if (typeof responsePromise?.then !== 'function' || typeof parse !== 'function') {
+      // An SDK shape we do not know: keep the app working and end the span now.
+      this.#env.diag.debug('axonflow-otel: unexpected SDK promise shape; response not observed');
+      this.#end(undefined, false);
+      return;
+    }
+    responsePromise.then(
+      () => this.#onResponse(),
+      (err: unknown) => this.#end(err, false),
+    );
+    const call = this;
+    apiPromise.parseResponse = async function parseResponse(this: unknown, ...args: unknown[]) {
+      let data: unknown;
+      try {
+        data = await parse.apply(this, args);
+      } catch (err) {
+        call.#end(err, false);
+        throw err;
+      }
+      call.#onParsed(data);
+      return data;
+    };
+    const originalAsResponse = apiPromise.asResponse;
+    if (typeof originalAsResponse === 'function') {
+      apiPromise.asResponse = function asResponse(
+        this: { parsedPromise?: unknown },
+        ...args: unknown[]
+      ) {
+        if (this?.parsedPromise === undefined) {
+          call.#rawOnly = true;
+          if (call.#responseArrived) call.#end(undefined, false);
+        }
+        return originalAsResponse.apply(this, args);
+      };
+    }
+  }
+
+  #onResponse(): void {
+    this.#responseArrived = true;
+    if (this.#decision !== undefined && !this.#gateEntered && !bypassWarned) {
+      bypassWarned = true;
+      this.#env.diag.error(
+        'axonflow-otel: an LLM request was sent without passing the governance gate (is prepareOptions overridden without calling super?)',
+      );
+    }
+    if (this.#rawOnly) this.#end(undefined, false);
+  }
+
+  #onParsed(data: any): void {
+    if (this.#ended) return;
+    try {
+      if (
+        typeof data?.iterator === 'function' &&
+        typeof data?.[Symbol.asyncIterator] === 'function'
+      ) {
+        this.#wrapStream(data);
+        return;
+      }
+      this.#adapter.onResult(this.#record, data);
+    } catch (err) {
+      this.#env.diag.error('axonflow-otel: could not read the response', err);
+    }
+    this.#end(undefined, false);
+  }
+
+  /**
+   * Wraps the SDK stream's `iterator` (not `Symbol.asyncIterator`: `tee()` and the SDK's own
+   * helpers call `iterator` directly). The wrapper reads each chunk as it passes and ends the span
+   * when the stream is done, fails, or the consumer stops; it never reads ahead.
+   */
+  #wrapStream(stream: { iterator: (...args: unknown[]) => AsyncIterator<unknown> }): void {
+    const original = stream.iterator;
+    const call = this;
+    stream.iterator = function iterator(this: unknown, ...args: unknown[]) {
+      const inner = original.apply(this, args);
+      return {
+        next(...nextArgs: [] | [unknown]) {
+          return inner.next(...nextArgs).then(
+            result => {
+              if (result.done) call.#end(undefined, false);
+              else call.#onChunk(result.value);
+              return result;
+            },
+            (err: unknown) => {
+              call.#end(err, false);
+              throw err;
+            },
+          );
+        },
+        return(value?: unknown) {
+          call.#end(undefined, true);
+          return typeof inner.return === 'function'
+            ? inner.return(value)
+            : Promise.resolve({ done: true as const, value });
+        },
+        throw(err?: unknown) {
+          call.#end(err, false);
+          return typeof inner.throw === 'function' ? inner.throw(err) : Promise.reject(err);
+        },
+        [Symbol.asyncIterator]() {
+          return this;
+        },
+      };
+    };
+  }
+
+  #onChunk(chunk: unknown): void {
+    if (this.#ended) return;
+    if (this.#firstChunkAt === undefined) this.#firstChunkAt = performance.now();
+    try {
+      this.#adapter.onChunk(this.#record, chunk);
+    } catch {
+      // A chunk we cannot read is the SDK's business, not ours.
+    }
+  }
+
+  /** Called when the patched method itself threw synchronously. */
+  fail(err: unknown): void {
+    this.#end(err, false);
+  }
+
+  /** Ends both spans, records metrics and hands the audit data over. Runs once. */
+  #end(err: unknown, cancelled: boolean): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    const span = this.span;
+    try {
+      const now = performance.now();
+      const record = this.#record;
+      const attrs: Attributes = {};
+      if (record.id) attrs[sc.ATTR_GEN_AI_RESPONSE_ID] = record.id;
+      if (record.model) attrs[sc.ATTR_GEN_AI_RESPONSE_MODEL] = record.model;
+      const reasons = record.finishReasons.filter(r => typeof r === 'string');
+      if (reasons.length > 0) attrs[sc.ATTR_GEN_AI_RESPONSE_FINISH_REASONS] = reasons;
+      if (record.inputTokens !== undefined)
+        attrs[sc.ATTR_GEN_AI_USAGE_INPUT_TOKENS] = record.inputTokens;
+      if (record.outputTokens !== undefined)
+        attrs[sc.ATTR_GEN_AI_USAGE_OUTPUT_TOKENS] = record.outputTokens;
+      if (record.cacheReadTokens !== undefined) {
+        attrs[sc.ATTR_GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS] = record.cacheReadTokens;
+      }
+      if (record.cacheCreationTokens !== undefined) {
+        attrs[sc.ATTR_GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS] = record.cacheCreationTokens;
+      }
+      if (this.#firstChunkAt !== undefined) {
+        attrs[sc.ATTR_GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK] =
+          (this.#firstChunkAt - this.#started) / 1000;
+      }
+      if (cancelled) attrs[sc.ATTR_AXONFLOW_STREAM_CANCELLED] = true;
+      if (this.#env.captureContent && err === undefined && this.#adapter.operation === 'chat') {
+        attrs[sc.ATTR_GEN_AI_OUTPUT_MESSAGES] = cap(
+          JSON.stringify(record.outputMessages()),
+          this.#env.maxCaptureChars,
+        );
+      }
+      const delegated =
+        this.#delegate !== undefined || (this.#gateEntered && this.#decided?.kind !== 'deny');
+      const skip = this.#auditSkipReason();
+      if (skip !== undefined && this.#decision !== undefined)
+        attrs[sc.ATTR_AXONFLOW_AUDIT_SKIPPED] = skip;
+      if (err !== undefined) {
+        const type = errorType(err);
+        attrs[sc.ATTR_ERROR_TYPE] = type;
+        span.setStatus({
+          code: SpanStatusCode.ERROR,
+          message: cap(String((err as Error)?.message ?? type), 256),
+        });
+      }
+      span.setAttributes(attrs);
+      if (this.#delegate) {
+        if (err !== undefined) {
+          this.#delegate.setStatus({ code: SpanStatusCode.ERROR });
+          this.#delegate.setAttribute(sc.ATTR_ERROR_TYPE, errorType(err));
+        }
+        this.#delegate.end();
+      }
+      this.#recordMetrics(now, err);
+      if (this.#decision !== undefined && delegated) this.#handOffAudit(now, err, skip);
+    } catch (e) {
+      this.#env.diag.error('axonflow-otel: could not finish the span', e);
+    }
+    safeEnd(span);
+  }
+
+  #auditSkipReason(): string | undefined {
+    const d = this.#decided;
+    if (d === undefined) return 'no_decision';
+    if (d.kind === 'fail_open') return `fail_open:${d.reason}`;
+    if (d.kind === 'skipped') return d.reason;
+    return undefined;
+  }
+
+  #handOffAudit(now: number, err: unknown, skip: string | undefined): void {
+    const d = this.#decided;
+    const record = this.#record;
+    const metadata: Record<string, unknown> = { operation: this.#adapter.operation };
+    if (err !== undefined) metadata.error_type = errorType(err);
+    if (this.#firstChunkAt !== undefined) metadata.streamed = true;
+    attachAuditData(this.span, {
+      contextId: d?.kind === 'allow' ? d.result.contextId : undefined,
+      skipReason: skip,
+      provider: this.#adapter.provider,
+      model: record.model ?? this.#model,
+      tokenUsage: {
+        promptTokens: record.inputTokens ?? 0,
+        completionTokens: record.outputTokens ?? 0,
+      },
+      latencyMs: now - this.#started,
+      responseSummary: record.text.slice(0, this.#env.summaryChars),
+      metadata,
+      client: this.#env.client,
+    });
+  }
+
+  #recordMetrics(now: number, err: unknown): void {
+    const { duration, tokens } = this.#env.instruments;
+    const attrs: Attributes = { ...this.#metricAttrs };
+    if (this.#record.model) attrs[sc.ATTR_GEN_AI_RESPONSE_MODEL] = this.#record.model;
+    if (err !== undefined) attrs[sc.ATTR_ERROR_TYPE] = errorType(err);
+    duration.record((now - this.#started) / 1000, attrs);
+    if (err === undefined) {
+      if (this.#record.inputTokens !== undefined) {
+        tokens.record(this.#record.inputTokens, { ...attrs, [sc.ATTR_GEN_AI_TOKEN_TYPE]: 'input' });
+      }
+      if (this.#record.outputTokens !== undefined) {
+        tokens.record(this.#record.outputTokens, {
+          ...attrs,
+          [sc.ATTR_GEN_AI_TOKEN_TYPE]: 'output',
+        });
+      }
+    }
+  }
+
+  #captureInput(input: CallInput): void {
+    const max = this.#env.maxCaptureChars;
+    if (input.system.length > 0) {
+      this.span.setAttribute(
+        sc.ATTR_GEN_AI_SYSTEM_INSTRUCTIONS,
+        cap(JSON.stringify(toSemconvParts(input.system)), max),
+      );
+    }
+    const messages = input.messages.map(m => ({ role: m.role, parts: toSemconvParts(m.parts) }));
+    this.span.setAttribute(sc.ATTR_GEN_AI_INPUT_MESSAGES, cap(JSON.stringify(messages), max));
+  }
+}
+
+function safeEnd(span: Span): void {
+  try {
+    span.end();
+  } catch {
+    // A throwing span processor is the app's; it must not become our exception.
+  }
+}

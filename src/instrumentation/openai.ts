@@ -1,0 +1,301 @@
+/**
+ * Adapters for the `openai` SDK: Chat Completions, Responses and Embeddings. They read requests
+ * and responses defensively (any field may be missing or of another type) and never mutate them.
+ */
+import type { Attributes } from '@opentelemetry/api';
+import type { CallAdapter } from './adapter.js';
+import {
+  type CallInput,
+  type Message,
+  num,
+  type Part,
+  type ResponseRecord,
+  str,
+  stringify,
+} from './messages.js';
+import * as sc from './semconv.js';
+
+function contentParts(content: unknown): Part[] {
+  if (typeof content === 'string') return [{ type: 'text', content }];
+  if (!Array.isArray(content)) return [];
+  const parts: Part[] = [];
+  for (const part of content) {
+    const type = part?.type;
+    if (type === 'text' || type === 'input_text' || type === 'output_text') {
+      parts.push({ type: 'text', content: String(part.text ?? '') });
+    } else if (type === 'refusal') {
+      parts.push({ type: 'text', content: String(part.refusal ?? '') });
+    } else if (type === 'image_url' || type === 'input_image') {
+      parts.push({ type: 'placeholder', content: '[image]' });
+    } else if (type === 'input_audio') {
+      parts.push({ type: 'placeholder', content: '[audio]' });
+    } else if (type === 'file' || type === 'input_file') {
+      parts.push({ type: 'placeholder', content: '[file]' });
+    }
+  }
+  return parts;
+}
+
+function commonAttributes(params: any, operation: string): Attributes {
+  const attrs: Attributes = {
+    [sc.ATTR_GEN_AI_OPERATION_NAME]: operation,
+    [sc.ATTR_GEN_AI_PROVIDER_NAME]: 'openai',
+  };
+  const model = str(params?.model);
+  if (model) attrs[sc.ATTR_GEN_AI_REQUEST_MODEL] = model;
+  const set = (key: string, value: unknown) => {
+    const n = num(value);
+    if (n !== undefined) attrs[key] = n;
+  };
+  set(
+    sc.ATTR_GEN_AI_REQUEST_MAX_TOKENS,
+    params?.max_completion_tokens ?? params?.max_tokens ?? params?.max_output_tokens,
+  );
+  set(sc.ATTR_GEN_AI_REQUEST_TEMPERATURE, params?.temperature);
+  set(sc.ATTR_GEN_AI_REQUEST_TOP_P, params?.top_p);
+  set(sc.ATTR_GEN_AI_REQUEST_FREQUENCY_PENALTY, params?.frequency_penalty);
+  set(sc.ATTR_GEN_AI_REQUEST_PRESENCE_PENALTY, params?.presence_penalty);
+  set(sc.ATTR_GEN_AI_REQUEST_SEED, params?.seed);
+  const n = num(params?.n);
+  if (n !== undefined && n !== 1) attrs[sc.ATTR_GEN_AI_REQUEST_CHOICE_COUNT] = n;
+  const stop = params?.stop;
+  if (typeof stop === 'string') attrs[sc.ATTR_GEN_AI_REQUEST_STOP_SEQUENCES] = [stop];
+  else if (Array.isArray(stop))
+    attrs[sc.ATTR_GEN_AI_REQUEST_STOP_SEQUENCES] = stop.filter(s => typeof s === 'string');
+  if (params?.stream === true) attrs[sc.ATTR_GEN_AI_REQUEST_STREAM] = true;
+  return attrs;
+}
+
+function chatUsage(record: ResponseRecord, usage: any): void {
+  if (!usage || typeof usage !== 'object') return;
+  record.inputTokens = num(usage.prompt_tokens) ?? record.inputTokens;
+  record.outputTokens = num(usage.completion_tokens) ?? record.outputTokens;
+  record.cacheReadTokens =
+    num(usage.prompt_tokens_details?.cached_tokens) ?? record.cacheReadTokens;
+}
+
+export const openaiChat: CallAdapter = {
+  provider: 'openai',
+  operation: 'chat',
+  input(params) {
+    const input: CallInput = { system: [], messages: [] };
+    for (const m of params.messages) {
+      const role = String(m?.role ?? 'user');
+      const parts = contentParts(m?.content);
+      if (Array.isArray(m?.tool_calls)) {
+        for (const call of m.tool_calls) {
+          parts.push({
+            type: 'tool_call',
+            id: str(call?.id),
+            name: String(call?.function?.name ?? call?.custom?.name ?? ''),
+            arguments: String(call?.function?.arguments ?? call?.custom?.input ?? ''),
+          } as Part);
+        }
+      }
+      if (role === 'tool') {
+        const response = parts.map(p => (p.type === 'text' ? p.content : '')).join(' ');
+        input.messages.push({
+          role,
+          parts: [{ type: 'tool_call_response', id: str(m?.tool_call_id), response } as Part],
+        });
+      } else {
+        input.messages.push({ role, parts });
+      }
+    }
+    return input;
+  },
+  requestAttributes: params => commonAttributes(params, 'chat'),
+  onResult(record, data) {
+    record.id = str(data?.id);
+    record.model = str(data?.model);
+    const choices = Array.isArray(data?.choices) ? data.choices : [];
+    for (const choice of choices) {
+      if (typeof choice?.finish_reason === 'string')
+        record.finishReasons.push(choice.finish_reason);
+    }
+    const message = choices[0]?.message;
+    record.appendText(message?.content);
+    if (Array.isArray(message?.tool_calls)) {
+      message.tool_calls.forEach((call: any, i: number) => {
+        record.toolCall(i, call?.id, call?.function?.name, call?.function?.arguments);
+      });
+    }
+    chatUsage(record, data?.usage);
+  },
+  onChunk(record, chunk) {
+    if (record.id === undefined) {
+      record.id = str(chunk?.id);
+      record.model = str(chunk?.model);
+    }
+    const choices = chunk?.choices;
+    if (Array.isArray(choices) && choices.length > 0) {
+      const choice = choices[0];
+      const delta = choice?.delta;
+      if (delta) {
+        if (delta.content) record.appendText(delta.content);
+        if (record.captureTools && Array.isArray(delta.tool_calls)) {
+          for (const call of delta.tool_calls) {
+            record.toolCall(
+              num(call?.index) ?? 0,
+              call?.id,
+              call?.function?.name,
+              call?.function?.arguments,
+            );
+          }
+        }
+      }
+      for (const c of choices) {
+        if (typeof c?.finish_reason === 'string')
+          record.finishReasons[num(c.index) ?? 0] = c.finish_reason;
+      }
+    }
+    if (chunk?.usage) chatUsage(record, chunk.usage);
+  },
+};
+
+function responsesUsage(record: ResponseRecord, response: any): void {
+  const usage = response?.usage;
+  if (usage && typeof usage === 'object') {
+    record.inputTokens = num(usage.input_tokens) ?? record.inputTokens;
+    record.outputTokens = num(usage.output_tokens) ?? record.outputTokens;
+    record.cacheReadTokens =
+      num(usage.input_tokens_details?.cached_tokens) ?? record.cacheReadTokens;
+  }
+}
+
+function responsesFinish(record: ResponseRecord, response: any): void {
+  const status = response?.status;
+  if (status === 'completed') record.finishReasons = ['stop'];
+  else if (status === 'incomplete')
+    record.finishReasons = [String(response?.incomplete_details?.reason ?? 'incomplete')];
+  else if (status === 'failed') record.finishReasons = ['error'];
+}
+
+function responsesOutput(record: ResponseRecord, response: any): void {
+  const output = Array.isArray(response?.output) ? response.output : [];
+  let tool = 0;
+  for (const item of output) {
+    if (item?.type === 'message' && Array.isArray(item.content)) {
+      for (const part of item.content)
+        if (part?.type === 'output_text') record.appendText(part.text);
+    } else if (item?.type === 'function_call') {
+      record.toolCall(tool++, item.call_id, item.name, item.arguments);
+    }
+  }
+}
+
+export const openaiResponses: CallAdapter = {
+  provider: 'openai',
+  operation: 'chat',
+  input(params) {
+    const input: CallInput = { system: [], messages: [] };
+    if (typeof params.instructions === 'string')
+      input.system.push({ type: 'text', content: params.instructions });
+    const raw = params.input;
+    if (typeof raw === 'string') {
+      input.messages.push({ role: 'user', parts: [{ type: 'text', content: raw }] });
+    } else if (Array.isArray(raw)) {
+      for (const item of raw) {
+        if (item?.type === 'function_call_output') {
+          input.messages.push({
+            role: 'tool',
+            parts: [
+              {
+                type: 'tool_call_response',
+                id: str(item.call_id),
+                response: stringify(item.output),
+              } as Part,
+            ],
+          });
+        } else if (item?.type === 'function_call') {
+          input.messages.push({
+            role: 'assistant',
+            parts: [
+              {
+                type: 'tool_call',
+                id: str(item.call_id),
+                name: String(item.name ?? ''),
+                arguments: String(item.arguments ?? ''),
+              } as Part,
+            ],
+          });
+        } else if (item && 'role' in item) {
+          input.messages.push({
+            role: String(item.role),
+            parts: contentParts(item.content),
+          } as Message);
+        }
+      }
+    }
+    return input;
+  },
+  requestAttributes(params) {
+    const attrs = commonAttributes(params, 'chat');
+    const conversation = params?.conversation;
+    const id = typeof conversation === 'string' ? conversation : str(conversation?.id);
+    if (id) attrs[sc.ATTR_GEN_AI_CONVERSATION_ID] = id;
+    return attrs;
+  },
+  onResult(record, data) {
+    record.id = str(data?.id);
+    record.model = str(data?.model);
+    responsesOutput(record, data);
+    responsesFinish(record, data);
+    responsesUsage(record, data);
+  },
+  onChunk(record, event) {
+    const type = event?.type;
+    if (type === 'response.output_text.delta') {
+      record.appendText(event.delta);
+    } else if (type === 'response.created' || type === 'response.in_progress') {
+      record.id ??= str(event.response?.id);
+      record.model ??= str(event.response?.model);
+    } else if (
+      type === 'response.completed' ||
+      type === 'response.incomplete' ||
+      type === 'response.failed'
+    ) {
+      const response = event.response;
+      record.id = str(response?.id) ?? record.id;
+      record.model = str(response?.model) ?? record.model;
+      if (record.captureTools) {
+        record.text = '';
+        responsesOutput(record, response);
+      }
+      responsesFinish(record, response);
+      responsesUsage(record, response);
+    }
+  },
+};
+
+export const openaiEmbeddings: CallAdapter = {
+  provider: 'openai',
+  operation: 'embeddings',
+  input(params) {
+    const raw = params.input;
+    const texts =
+      typeof raw === 'string'
+        ? [raw]
+        : Array.isArray(raw)
+          ? raw.filter((t: unknown) => typeof t === 'string')
+          : [];
+    return {
+      system: [],
+      messages: texts.map((content: string) => ({
+        role: 'user',
+        parts: [{ type: 'text', content }],
+      })),
+    };
+  },
+  requestAttributes(params) {
+    const attrs = commonAttributes(params, 'embeddings');
+    if (typeof params?.encoding_format === 'string')
+      attrs[sc.ATTR_GEN_AI_REQUEST_ENCODING_FORMATS] = [params.encoding_format];
+    return attrs;
+  },
+  onResult(record, data) {
+    record.model = str(data?.model);
+    record.inputTokens = num(data?.usage?.prompt_tokens);
+  },
+  onChunk() {},
+};

@@ -1,0 +1,83 @@
+/**
+ * OpenTelemetry test harness: a real TracerProvider with an in-memory exporter, an async-hooks
+ * context manager, and one AxonFlowInstrumentation applied to the `openai` and
+ * `@anthropic-ai/sdk` modules the tests import (ES modules, which the require hook cannot see,
+ * so their exports are handed to the instrumentation's own module definitions).
+ */
+import * as anthropicModule from '@anthropic-ai/sdk';
+import { context, trace } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import {
+  InMemorySpanExporter,
+  type ReadableSpan,
+  SimpleSpanProcessor,
+  TracerProvider,
+} from '@opentelemetry/sdk-trace';
+import * as openaiModule from 'openai';
+import { AxonFlowInstrumentation, type AxonFlowInstrumentationConfig } from '../../src/index.js';
+
+export interface Harness {
+  instrumentation: AxonFlowInstrumentation;
+  exporter: InMemorySpanExporter;
+  provider: TracerProvider;
+  spans(): ReadableSpan[];
+  span(name: string): ReadableSpan;
+  childrenOf(parent: ReadableSpan): ReadableSpan[];
+  reset(): void;
+  close(): Promise<void>;
+}
+
+let contextManager: AsyncLocalStorageContextManager | undefined;
+
+export function setupHarness(config: AxonFlowInstrumentationConfig): Harness {
+  if (!contextManager) {
+    contextManager = new AsyncLocalStorageContextManager().enable();
+    context.setGlobalContextManager(contextManager);
+  }
+  const exporter = new InMemorySpanExporter();
+  const provider = new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter })] });
+  trace.disable();
+  trace.setGlobalTracerProvider(provider);
+  const instrumentation = new AxonFlowInstrumentation(config);
+  instrumentation.setTracerProvider(provider);
+  attachModules(instrumentation);
+  const spans = () => exporter.getFinishedSpans();
+  return {
+    instrumentation,
+    exporter,
+    provider,
+    spans,
+    span(name) {
+      const found = spans().filter(s => s.name === name);
+      if (found.length !== 1) {
+        throw new Error(
+          `expected one span named ${name}, got ${found.length}: ${spans()
+            .map(s => s.name)
+            .join(', ')}`,
+        );
+      }
+      return found[0]!;
+    },
+    childrenOf(parent) {
+      return spans().filter(s => s.parentSpanContext?.spanId === parent.spanContext().spanId);
+    },
+    reset: () => exporter.reset(),
+    async close() {
+      instrumentation.disable();
+      await provider.shutdown();
+    },
+  };
+}
+
+/** Hands the imported SDK modules to the instrumentation and (re)applies its patches. */
+export function attachModules(instrumentation: AxonFlowInstrumentation): void {
+  // The instrumentation's live definitions (getModuleDefinitions() would build new ones).
+  const modules = (instrumentation as unknown as { _modules: { name: string }[] })._modules;
+  for (const def of modules) {
+    const mod = def.name === 'openai' ? openaiModule : anthropicModule;
+    (def as { moduleExports?: unknown }).moduleExports = mod;
+    (def as { moduleVersion?: string }).moduleVersion = def.name === 'openai' ? '7.0.0' : '1.0.0';
+  }
+  instrumentation.disable();
+  instrumentation.enable();
+}
