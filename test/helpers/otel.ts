@@ -73,11 +73,11 @@ export function setupHarness(config: AxonFlowInstrumentationConfig): Harness {
 export function attachModules(instrumentation: AxonFlowInstrumentation): void {
   // The instrumentation's live definitions (getModuleDefinitions() would build new ones).
   const modules = (instrumentation as unknown as { _modules: { name: string }[] })._modules;
+  instrumentation.disable();
   for (const def of modules) {
     const mod = def.name === 'openai' ? openaiModule : anthropicModule;
     (def as { moduleExports?: unknown }).moduleExports = mod;
     (def as { moduleVersion?: string }).moduleVersion = def.name === 'openai' ? '7.0.0' : '1.0.0';
   }
-  instrumentation.disable();
   instrumentation.enable();
 }
