@@ -29,7 +29,15 @@ export interface Harness {
 
 let contextManager: AsyncLocalStorageContextManager | undefined;
 
-export function setupHarness(config: AxonFlowInstrumentationConfig): Harness {
+export interface SdkModules {
+  openai?: unknown;
+  anthropic?: unknown;
+}
+
+export function setupHarness(
+  config: AxonFlowInstrumentationConfig,
+  modules: SdkModules = {},
+): Harness {
   if (!contextManager) {
     contextManager = new AsyncLocalStorageContextManager().enable();
     context.setGlobalContextManager(contextManager);
@@ -40,7 +48,7 @@ export function setupHarness(config: AxonFlowInstrumentationConfig): Harness {
   trace.setGlobalTracerProvider(provider);
   const instrumentation = new AxonFlowInstrumentation(config);
   instrumentation.setTracerProvider(provider);
-  attachModules(instrumentation);
+  attachModules(instrumentation, modules);
   const spans = () => exporter.getFinishedSpans();
   return {
     instrumentation,
@@ -70,12 +78,16 @@ export function setupHarness(config: AxonFlowInstrumentationConfig): Harness {
 }
 
 /** Hands the imported SDK modules to the instrumentation and (re)applies its patches. */
-export function attachModules(instrumentation: AxonFlowInstrumentation): void {
+export function attachModules(
+  instrumentation: AxonFlowInstrumentation,
+  sdk: SdkModules = {},
+): void {
   // The instrumentation's live definitions (getModuleDefinitions() would build new ones).
   const modules = (instrumentation as unknown as { _modules: { name: string }[] })._modules;
   instrumentation.disable();
   for (const def of modules) {
-    const mod = def.name === 'openai' ? openaiModule : anthropicModule;
+    const mod =
+      def.name === 'openai' ? (sdk.openai ?? openaiModule) : (sdk.anthropic ?? anthropicModule);
     (def as { moduleExports?: unknown }).moduleExports = mod;
     (def as { moduleVersion?: string }).moduleVersion = def.name === 'openai' ? '7.0.0' : '1.0.0';
   }

@@ -10,7 +10,11 @@ const SSN_PROMPT = 'File this: SSN 123-45-6789';
 const WEATHER_TOOL = {
   name: 'get_weather',
   description: 'Current weather for a city',
-  input_schema: { type: 'object' as const, properties: { city: { type: 'string' } }, required: ['city'] },
+  input_schema: {
+    type: 'object' as const,
+    properties: { city: { type: 'string' } },
+    required: ['city'],
+  },
 };
 
 let sandbox: Sandbox;
@@ -25,7 +29,12 @@ beforeAll(async () => {
   sandbox = await startSandbox();
   client = new AxonFlowClient({ endpoint: sandbox.agentUrl, telemetry: false });
   h = setupHarness({ client });
-  plain = new Anthropic({ apiKey: 'sk-ant-test-key', baseURL: sandbox.url, maxRetries: 0, openTelemetry: false });
+  plain = new Anthropic({
+    apiKey: 'sk-ant-test-key',
+    baseURL: sandbox.url,
+    maxRetries: 0,
+    openTelemetry: false,
+  });
   traced = new Anthropic({
     apiKey: 'sk-ant-test-key',
     baseURL: sandbox.url,
@@ -69,7 +78,12 @@ describe('messages.create', () => {
       'gen_ai.usage.output_tokens': message.usage.output_tokens,
       'axonflow.decision': 'allow',
     });
-    expect(h.childrenOf(chat).map(s => s.name).sort()).toEqual(['axonflow.delegate', 'axonflow.pre_check']);
+    expect(
+      h
+        .childrenOf(chat)
+        .map(s => s.name)
+        .sort(),
+    ).toEqual(['axonflow.delegate', 'axonflow.pre_check']);
   });
 
   it('streams with stream: true, tool use included, and reads cumulative usage', async () => {
@@ -86,7 +100,8 @@ describe('messages.create', () => {
     for await (const event of stream) {
       types.push(event.type);
       if (event.type === 'message_delta') outputTokens = event.usage.output_tokens;
-      if (event.type === 'content_block_delta' && event.delta.type === 'input_json_delta') toolJson += event.delta.partial_json;
+      if (event.type === 'content_block_delta' && event.delta.type === 'input_json_delta')
+        toolJson += event.delta.partial_json;
     }
     expect(types[0]).toBe('message_start');
     expect(types.at(-1)).toBe('message_stop');
@@ -110,7 +125,12 @@ describe('messages.create', () => {
 
   it('gates on the system prompt and tool results too', async () => {
     const viaSystem = await plain.messages
-      .create({ model: MODEL, max_tokens: 16, system: SSN_PROMPT, messages: [{ role: 'user', content: 'hi' }] })
+      .create({
+        model: MODEL,
+        max_tokens: 16,
+        system: SSN_PROMPT,
+        messages: [{ role: 'user', content: 'hi' }],
+      })
       .catch(e => e);
     expect(viaSystem).toBeInstanceOf(PolicyViolationError);
     const viaTool = await plain.messages
@@ -119,8 +139,14 @@ describe('messages.create', () => {
         max_tokens: 16,
         messages: [
           { role: 'user', content: 'look it up' },
-          { role: 'assistant', content: [{ type: 'tool_use', id: 'toolu_1', name: 'lookup', input: {} }] },
-          { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_1', content: SSN_PROMPT }] },
+          {
+            role: 'assistant',
+            content: [{ type: 'tool_use', id: 'toolu_1', name: 'lookup', input: {} }],
+          },
+          {
+            role: 'user',
+            content: [{ type: 'tool_result', tool_use_id: 'toolu_1', content: SSN_PROMPT }],
+          },
         ],
       })
       .catch(e => e);
@@ -135,7 +161,11 @@ describe('messages.create', () => {
     expect(data.content.length).toBeGreaterThan(0);
     expect(response.ok).toBe(true);
     const raw = await plain.messages
-      .create({ model: MODEL, max_tokens: 32, messages: [{ role: 'user', content: 'hello again' }] })
+      .create({
+        model: MODEL,
+        max_tokens: 32,
+        messages: [{ role: 'user', content: 'hello again' }],
+      })
       .asResponse();
     expect((await raw.json()).type).toBe('message');
   });
@@ -145,7 +175,11 @@ describe('messages.stream() helper', () => {
   it('keeps its events and finalMessage() working', async () => {
     const texts: string[] = [];
     const stream = plain.messages
-      .stream({ model: MODEL, max_tokens: 128, messages: [{ role: 'user', content: 'Write a haiku about the sea' }] })
+      .stream({
+        model: MODEL,
+        max_tokens: 128,
+        messages: [{ role: 'user', content: 'Write a haiku about the sea' }],
+      })
       .on('text', t => texts.push(t));
     const final = await stream.finalMessage();
     const block = final.content[0];
@@ -178,9 +212,16 @@ describe('messages.stream() helper', () => {
 
 describe('composition with the SDK own tracing', () => {
   it('uses the SDK call span as the delegation: one inference span of ours, no duplicate', async () => {
-    await traced.messages.create({ model: MODEL, max_tokens: 32, messages: [{ role: 'user', content: 'hello' }] });
+    await traced.messages.create({
+      model: MODEL,
+      max_tokens: 32,
+      messages: [{ role: 'user', content: 'hello' }],
+    });
     const chat = h.span(`chat ${MODEL}`);
-    const children = h.childrenOf(chat).map(s => s.name).sort();
+    const children = h
+      .childrenOf(chat)
+      .map(s => s.name)
+      .sort();
     expect(children).toEqual(['anthropic.messages.create', 'axonflow.pre_check']);
     expect(h.spans().filter(s => s.name === 'axonflow.delegate')).toHaveLength(0);
     expect(h.spans().filter(s => s.name.startsWith('chat '))).toHaveLength(1);
