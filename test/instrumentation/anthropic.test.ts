@@ -167,7 +167,7 @@ describe('messages.create', () => {
         messages: [{ role: 'user', content: 'hello again' }],
       })
       .asResponse();
-    expect((await raw.json()).type).toBe('message');
+    expect(((await raw.json()) as { type: string }).type).toBe('message');
   });
 });
 

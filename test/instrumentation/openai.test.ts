@@ -274,8 +274,8 @@ describe('SDK surface is preserved', () => {
     const response = await openai.chat.completions
       .create({ model: MODEL, messages: [{ role: 'user', content: PROMPT }] })
       .asResponse();
-    const body = await response.json();
-    expect(body.choices[0].message.content).toBeTruthy();
+    const body = (await response.json()) as { choices: { message: { content: string } }[] };
+    expect(body.choices[0]!.message.content).toBeTruthy();
     await new Promise(r => setImmediate(r));
     expect(h.span(`chat ${MODEL}`).ended).toBe(true);
   });
