@@ -1,0 +1,88 @@
+/**
+ * Public configuration and result types of the audit span processor.
+ */
+import type { MeterProvider, TracerProvider } from '@opentelemetry/api';
+import type { CallOptions } from '../client/client.js';
+import type { AuditLLMCallRequest, AuditResult } from '../client/types.js';
+
+/**
+ * What the processor needs from a client: the audit call. An `AxonFlowClient` is one; anything
+ * with the same method and contract (typed errors with a stable `code`) will do.
+ */
+export interface AuditClient {
+  auditLLMCall(request: AuditLLMCallRequest, options?: CallOptions): Promise<AuditResult>;
+}
+
+export interface AxonFlowAuditSpanProcessorConfig {
+  /**
+   * Client that sends every audit record. When absent, each record goes through the client that
+   * made the call's pre-check (carried in the audit data), and failing that through one client
+   * built from `AXONFLOW_*` environment variables on first use (and closed by `shutdown()`).
+   * Set it to send audits through a dedicated client (own connection pool, own credentials).
+   */
+  client?: AuditClient;
+  /**
+   * Most records waiting to be sent. When the queue is full the newest record is dropped and
+   * counted (`axonflow.audit.dropped`), so a slow or unreachable agent costs bounded memory and
+   * never blocks the app. Each record holds only the call's audit data (a capped response
+   * summary and a few numbers). @default 2048 (as the BatchSpanProcessor)
+   */
+  maxQueueSize?: number;
+  /**
+   * Queue length that starts sending at once instead of waiting for `scheduledDelayMillis`.
+   * Must not exceed `maxQueueSize`; when left unset it is lowered to `maxQueueSize` if needed.
+   * The audit API takes one record per request, so this is a trigger, not a request size.
+   * @default 512 (as the BatchSpanProcessor)
+   */
+  maxExportBatchSize?: number;
+  /**
+   * How long a record may wait in the queue before sending starts. Shorter than the
+   * BatchSpanProcessor's 5000 ms because an audit trail is read as it happens (compliance
+   * dashboards, incident response) and each record is one small request on a kept-alive
+   * connection, so there is little to gain by batching longer; 200 ms still coalesces the
+   * records of a burst into one wake-up instead of one timer per call. @default 200
+   */
+  scheduledDelayMillis?: number;
+  /**
+   * Time budget of one record, retries included: a record not accepted by the agent within it is
+   * counted as failed (`axonflow.audit.failed`). Long enough to ride out an agent restart or a
+   * short network outage. It also bounds `forceFlush()` and `shutdown()`.
+   * @default 30000 (as the BatchSpanProcessor)
+   */
+  exportTimeoutMillis?: number;
+  /**
+   * Most records sent at the same time. Each one in flight holds one of the client's kept-alive
+   * connections (16 by default), so 8 keeps up with a loopback or LAN agent while leaving
+   * connections free for pre-checks, which are on the app's hot path. @default 8
+   */
+  concurrency?: number;
+  /**
+   * Where the `axonflow.audit` spans go (one per record, a child of the call's span). Its tracer
+   * is taken when the first record is sent, so this may be a provider that lists this processor
+   * among its own span processors (or a `ProxyTracerProvider` delegating to it).
+   * @default the global tracer provider (`trace.getTracerProvider()`)
+   */
+  tracerProvider?: TracerProvider;
+  /**
+   * Where the `axonflow.audit.*` counters go. Resolved when the first record is counted, so a
+   * global meter provider registered after this processor is created is still used.
+   * @default the global meter provider (`metrics.getMeterProvider()`)
+   */
+  meterProvider?: MeterProvider;
+}
+
+/** A snapshot of the processor's counters, as returned by `stats()`. */
+export interface AuditProcessorStats {
+  /** Records waiting in the queue. */
+  queued: number;
+  /** Records being sent (or waiting between retries). */
+  inFlight: number;
+  /** Records the agent accepted. */
+  exported: number;
+  /** Records dropped without being sent: queue full, or received after `shutdown()`. */
+  dropped: number;
+  /** Records that could not be delivered: rejected, or not accepted within the time budget. */
+  failed: number;
+  /** Records of calls without a context id (failed open or not checked): never sent. */
+  skipped: number;
+}
