@@ -1,0 +1,198 @@
+/**
+ * `POST /v1/messages`, the Anthropic Messages API: a JSON `message`, or with `stream: true` the
+ * full SSE lifecycle — `message_start`, `ping`, per content block `content_block_start` →
+ * `content_block_delta` (`text_delta` / `input_json_delta`)… → `content_block_stop`, then
+ * `message_delta` (stop reason, output usage) and `message_stop`. A tool call is a text block
+ * ("I'll call the … tool.") followed by a `tool_use` block, as Claude answers.
+ */
+
+import { HttpError, isRecord } from '../http/io.js';
+import { jsonFrame, type SseFrame } from '../http/sse.js';
+import {
+  type ModelCall,
+  modelStream,
+  optionalArray,
+  optionalBoolean,
+  requireArray,
+  requireString,
+  sendModelJson,
+  shortId,
+  textOf,
+} from './common.js';
+import {
+  type ChatTurn,
+  type Generation,
+  generate,
+  type ToolChoice,
+  type ToolSpec,
+} from './engine.js';
+import { countTokens, tokenPieces } from './tokenizer.js';
+
+export async function messages(call: ModelCall): Promise<void> {
+  const { body } = call;
+  const model = requireString(body, 'model');
+  const maxTokens = body.max_tokens;
+  if (typeof maxTokens !== 'number' || !Number.isInteger(maxTokens) || maxTokens < 1) {
+    throw new HttpError(400, 'max_tokens: Field required (a positive integer)');
+  }
+  const turns = [...systemTurns(body.system), ...parseMessages(requireArray(body, 'messages'))];
+  const tools = parseTools(optionalArray(body, 'tools'));
+  const toolChoice = parseToolChoice(body.tool_choice);
+  const stream = optionalBoolean(body, 'stream');
+  const gen = generate({ turns, tools, toolChoice, maxTokens });
+  const blocks = contentBlocks(gen);
+  const outputTokens = gen.outputTokens + countTokens(gen.toolPreamble);
+  const stopReason = STOP[gen.finish];
+  const message = {
+    id: `msg_sbx${shortId()}`,
+    type: 'message',
+    role: 'assistant',
+    model,
+    content: blocks,
+    stop_reason: stopReason,
+    stop_sequence: null,
+    usage: {
+      input_tokens: gen.inputTokens,
+      output_tokens: outputTokens,
+      cache_creation_input_tokens: 0,
+      cache_read_input_tokens: 0,
+    },
+  };
+
+  if (!stream) {
+    sendModelJson(call, message);
+    return;
+  }
+
+  const ev = (type: string, fields: Record<string, unknown> = {}): SseFrame =>
+    jsonFrame({ type, ...fields }, type);
+  const frames: SseFrame[] = [
+    ev('message_start', {
+      message: {
+        ...message,
+        content: [],
+        stop_reason: null,
+        usage: { ...message.usage, output_tokens: 1 },
+      },
+    }),
+    ev('ping'),
+  ];
+  blocks.forEach((block, index) => {
+    if (block.type === 'text') {
+      frames.push(ev('content_block_start', { index, content_block: { type: 'text', text: '' } }));
+      for (const text of tokenPieces(block.text)) {
+        frames.push(ev('content_block_delta', { index, delta: { type: 'text_delta', text } }));
+      }
+    } else {
+      frames.push(
+        ev('content_block_start', {
+          index,
+          content_block: { type: 'tool_use', id: block.id, name: block.name, input: {} },
+        }),
+      );
+      for (const partial_json of tokenPieces(JSON.stringify(block.input))) {
+        frames.push(
+          ev('content_block_delta', { index, delta: { type: 'input_json_delta', partial_json } }),
+        );
+      }
+    }
+    frames.push(ev('content_block_stop', { index }));
+  });
+  frames.push(
+    ev('message_delta', {
+      delta: { stop_reason: stopReason, stop_sequence: null },
+      usage: { output_tokens: outputTokens },
+    }),
+    ev('message_stop'),
+  );
+  const out = modelStream(call);
+  if (await out.sendAll(frames)) out.end();
+}
+
+const STOP: Record<Generation['finish'], string> = {
+  stop: 'end_turn',
+  length: 'max_tokens',
+  tool_call: 'tool_use',
+};
+
+type Block =
+  | { type: 'text'; text: string }
+  | { type: 'tool_use'; id: string; name: string; input: Record<string, unknown> };
+
+function contentBlocks(gen: Generation): Block[] {
+  if (!gen.toolCall) return [{ type: 'text', text: gen.text }];
+  return [
+    { type: 'text', text: gen.toolPreamble },
+    {
+      type: 'tool_use',
+      id: `toolu_sbx${shortId()}`,
+      name: gen.toolCall.name,
+      input: gen.toolCall.arguments,
+    },
+  ];
+}
+
+function systemTurns(system: unknown): ChatTurn[] {
+  if (system === undefined || system === null) return [];
+  const text = textOf(system);
+  if (typeof system !== 'string' && !Array.isArray(system)) {
+    throw new HttpError(400, 'system: must be a string or an array of text blocks');
+  }
+  return text === '' ? [] : [{ role: 'system', text }];
+}
+
+function parseMessages(messages: unknown[]): ChatTurn[] {
+  const toolNames = new Map<string, string>();
+  const turns: ChatTurn[] = [];
+  for (const [i, message] of messages.entries()) {
+    if (!isRecord(message) || (message.role !== 'user' && message.role !== 'assistant')) {
+      throw new HttpError(400, `messages.${i}.role: Input should be 'user' or 'assistant'`);
+    }
+    const content = message.content;
+    if (typeof content !== 'string' && !Array.isArray(content)) {
+      throw new HttpError(
+        400,
+        `messages.${i}.content: Input should be a string or a list of blocks`,
+      );
+    }
+    const blocks = Array.isArray(content) ? content.filter(isRecord) : [];
+    for (const block of blocks) {
+      if (block.type === 'tool_use' && typeof block.id === 'string') {
+        toolNames.set(block.id, String(block.name ?? ''));
+      }
+    }
+    const result = blocks.find(block => block.type === 'tool_result');
+    if (message.role === 'user' && result) {
+      const toolName = toolNames.get(String(result.tool_use_id ?? ''));
+      turns.push({ role: 'tool', text: textOf(result.content), ...(toolName ? { toolName } : {}) });
+    } else {
+      turns.push({ role: message.role, text: textOf(content) });
+    }
+  }
+  return turns;
+}
+
+function parseTools(tools: unknown[]): ToolSpec[] {
+  const specs: ToolSpec[] = [];
+  for (const [i, tool] of tools.entries()) {
+    if (!isRecord(tool) || typeof tool.name !== 'string') {
+      throw new HttpError(400, `tools.${i}.name: Field required`);
+    }
+    specs.push({
+      name: tool.name,
+      ...(typeof tool.description === 'string' ? { description: tool.description } : {}),
+      schema: tool.input_schema,
+    });
+  }
+  return specs;
+}
+
+function parseToolChoice(choice: unknown): ToolChoice {
+  if (!isRecord(choice)) return { kind: 'auto' };
+  if (choice.type === 'none') return { kind: 'none' };
+  if (choice.type === 'any') return { kind: 'required' };
+  if (choice.type === 'tool' && typeof choice.name === 'string') {
+    return { kind: 'tool', name: choice.name };
+  }
+  return { kind: 'auto' };
+}

@@ -1,0 +1,193 @@
+/**
+ * What every model endpoint shares: reading the request, choosing and applying faults, provider
+ * error bodies (OpenAI's `{error:{…}}`, Anthropic's `{type:"error",error:{…}}`), and a stream
+ * writer that can be cut or stalled mid-way on purpose.
+ */
+import { randomUUID } from 'node:crypto';
+import type { ServerResponse } from 'node:http';
+import { type Fault, faultFromModel } from '../faults.js';
+import { HttpError, isRecord, readJsonObject, sendJson } from '../http/io.js';
+import type { RouteContext } from '../http/router.js';
+import { SseStream } from '../http/sse.js';
+
+export type Provider = 'openai' | 'anthropic';
+
+export interface ModelCall {
+  ctx: RouteContext;
+  body: Record<string, unknown>;
+  /** A fault that strikes after the reply started (stream cut/stall, non-stream cut). */
+  fault: Fault | undefined;
+  provider: Provider;
+}
+
+export interface ModelCallDeps {
+  maxBodyBytes: number;
+}
+
+export function shortId(): string {
+  return randomUUID().replaceAll('-', '').slice(0, 24);
+}
+
+export function nowSeconds(): number {
+  return Math.floor(Date.now() / 1000);
+}
+
+/**
+ * Reads the body and settles faults named by the model (`sandbox-fault-…`); queued and header
+ * faults arrive in `ctx.fault`, already settled by the server when they strike before the reply.
+ * Returns undefined when the request has been fully dealt with, else the call to serve.
+ */
+export async function beginModelCall(
+  ctx: RouteContext,
+  deps: ModelCallDeps,
+  provider: Provider,
+): Promise<ModelCall | undefined> {
+  const body = await readJsonObject(ctx.req, deps.maxBodyBytes, invalidJsonMessage(provider));
+  const fault = ctx.fault ?? faultFromModel(body.model);
+  switch (fault?.kind) {
+    case 'status':
+      sendProviderError(ctx.res, provider, fault.status, 'Fault injected by the AxonFlow sandbox');
+      return undefined;
+    case 'stall':
+      // Never answer; the client's timeout or abort ends it, and close() destroys the socket.
+      return undefined;
+    case 'reset':
+      ctx.req.socket.destroy();
+      return undefined;
+    default:
+      return { ctx, body, fault, provider };
+  }
+}
+
+function invalidJsonMessage(provider: Provider): string {
+  return provider === 'anthropic'
+    ? 'Request body must be a JSON object'
+    : 'We could not parse the JSON body of your request. The body must be a JSON object.';
+}
+
+const OPENAI_TYPES: Record<number, { type: string; code: string | null }> = {
+  400: { type: 'invalid_request_error', code: null },
+  401: { type: 'invalid_request_error', code: 'invalid_api_key' },
+  403: { type: 'invalid_request_error', code: 'unsupported_country_region_territory' },
+  404: { type: 'invalid_request_error', code: 'model_not_found' },
+  413: { type: 'invalid_request_error', code: 'request_too_large' },
+  429: { type: 'requests', code: 'rate_limit_exceeded' },
+};
+
+const ANTHROPIC_TYPES: Record<number, string> = {
+  400: 'invalid_request_error',
+  401: 'authentication_error',
+  403: 'permission_error',
+  404: 'not_found_error',
+  413: 'request_too_large',
+  429: 'rate_limit_error',
+  529: 'overloaded_error',
+};
+
+export function providerErrorBody(provider: Provider, status: number, message: string): unknown {
+  if (provider === 'anthropic') {
+    const type = ANTHROPIC_TYPES[status] ?? (status >= 500 ? 'api_error' : 'invalid_request_error');
+    return { type: 'error', error: { type, message } };
+  }
+  const known = OPENAI_TYPES[status] ?? {
+    type: status >= 500 ? 'server_error' : 'invalid_request_error',
+    code: null,
+  };
+  return { error: { message, type: known.type, param: null, code: known.code } };
+}
+
+export function sendProviderError(
+  res: ServerResponse,
+  provider: Provider,
+  status: number,
+  message: string,
+): void {
+  const headers: Record<string, string> = requestIdHeaders(provider);
+  // Retry immediately: a sandbox has no quota to recover, and tests should not sleep.
+  if (status === 429 || status >= 500) headers['retry-after'] = '0';
+  sendJson(res, status, providerErrorBody(provider, status, message), headers);
+}
+
+export function requestIdHeaders(provider: Provider): Record<string, string> {
+  return provider === 'anthropic'
+    ? { 'request-id': `req_sbx_${shortId()}` }
+    : { 'x-request-id': `req_sbx_${shortId()}` };
+}
+
+/** Sends a JSON reply, honouring a `cut` fault by sending half the body and dropping the socket. */
+export function sendModelJson(call: ModelCall, body: unknown): void {
+  const { res } = call.ctx;
+  if (call.fault?.kind !== 'cut') {
+    sendJson(res, 200, body, requestIdHeaders(call.provider));
+    return;
+  }
+  const text = JSON.stringify(body);
+  res.writeHead(200, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+  });
+  res.write(text.slice(0, Math.floor(text.length / 2)), () => res.destroy());
+}
+
+/** The reply stream of a model call: SSE with the provider's request-id header and its fault. */
+export function modelStream(call: ModelCall): SseStream {
+  return new SseStream(call.ctx.res, {
+    ...(call.fault ? { fault: call.fault } : {}),
+    headers: requestIdHeaders(call.provider),
+  });
+}
+
+// --- Request field readers: a wrong type is the client's 400, with a provider-style message ---
+
+export function requireString(body: Record<string, unknown>, field: string): string {
+  const value = body[field];
+  if (typeof value !== 'string' || value === '') {
+    throw new HttpError(400, `'${field}' is a required property and must be a non-empty string`);
+  }
+  return value;
+}
+
+export function optionalNumber(body: Record<string, unknown>, field: string): number | undefined {
+  const value = body[field];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+    throw new HttpError(400, `'${field}' must be a non-negative number`);
+  }
+  return Math.floor(value);
+}
+
+export function optionalBoolean(body: Record<string, unknown>, field: string): boolean {
+  const value = body[field];
+  if (value === undefined || value === null) return false;
+  if (typeof value !== 'boolean') throw new HttpError(400, `'${field}' must be a boolean`);
+  return value;
+}
+
+export function requireArray(body: Record<string, unknown>, field: string): unknown[] {
+  const value = body[field];
+  if (!Array.isArray(value) || value.length === 0) {
+    throw new HttpError(400, `'${field}' is a required property and must be a non-empty array`);
+  }
+  return value;
+}
+
+export function optionalArray(body: Record<string, unknown>, field: string): unknown[] {
+  const value = body[field];
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value)) throw new HttpError(400, `'${field}' must be an array`);
+  return value;
+}
+
+/** Concatenates the text of a string or an array of `{type, text}` parts. */
+export function textOf(content: unknown): string {
+  if (typeof content === 'string') return content;
+  if (!Array.isArray(content)) return '';
+  return content
+    .map(part => {
+      if (typeof part === 'string') return part;
+      if (isRecord(part) && typeof part.text === 'string') return part.text;
+      return '';
+    })
+    .filter(text => text !== '')
+    .join('\n');
+}
