@@ -470,6 +470,7 @@ describe('connectors', () => {
       installed: true,
     });
     expect((await getJson(url('/api/v1/connectors/sandbox-kv/health'))).body.healthy).toBe(true);
+    expect((await getJson(url('/api/v1/connectors/missing/health'))).status).toBe(404);
     expect(await getJson(url('/api/v1/connectors/missing'))).toMatchObject({
       status: 404,
       body: { success: false, error: 'Connector not found: missing' },

@@ -201,6 +201,35 @@ describe('responses', () => {
   });
 });
 
+describe('other routes and limits', () => {
+  it('lists models and rejects bad responses input', async () => {
+    const models = await client().models.list();
+    expect(models.data.map(m => m.id)).toContain('sandbox-model');
+    await expect(client().responses.create({ model: 'm', input: [] })).rejects.toBeInstanceOf(
+      OpenAI.BadRequestError,
+    );
+  });
+
+  it('answers an oversized body with a 413 in the OpenAI error shape', async () => {
+    const big = JSON.stringify({
+      model: 'm',
+      messages: [{ role: 'user', content: 'x'.repeat(1_100_000) }],
+    });
+    const res = await postJson(`${sandbox().modelUrl}/chat/completions`, big);
+    expect(res.status).toBe(413);
+    expect(res.body.error).toMatchObject({
+      message: 'Request body too large',
+      code: 'request_too_large',
+    });
+  });
+
+  it('answers unknown /v1 paths with an OpenAI-shaped 404', async () => {
+    const res = await postJson(`${sandbox().modelUrl}/completions`, { model: 'm' });
+    expect(res.status).toBe(404);
+    expect(res.body.error.type).toBe('invalid_request_error');
+  });
+});
+
 describe('embeddings', () => {
   it('returns deterministic unit vectors, decoded by the SDK from base64', async () => {
     const res = await client().embeddings.create({

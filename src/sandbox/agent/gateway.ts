@@ -5,7 +5,7 @@
  * sandbox-only `GET /api/v1/audit/llm-calls`, which lists what was audited.
  */
 import { randomUUID } from 'node:crypto';
-import type { PreCheckResponse, TokenUsage } from '../../client/wire.js';
+import type { AuditResult, PreCheckResponse, TokenUsage } from '../../client/wire.js';
 import { HttpError, readJsonObject, sendJson } from '../http/io.js';
 import { evaluatePolicies } from '../policy-engine.js';
 import { type AuditRecord, FLAT_PRICE_PER_1K_USD } from './audit-store.js';
@@ -86,7 +86,8 @@ export async function auditLlmCall(ctx: AgentContext, state: AgentState): Promis
     recorded_at: rfc3339(Date.now()),
   };
   await state.audits.add(record);
-  sendAgentJson(ctx, 200, { success: true, audit_id: record.audit_id });
+  const result: AuditResult = { success: true, audit_id: record.audit_id };
+  sendAgentJson(ctx, 200, result);
 }
 
 function tokenUsage(raw: Record<string, unknown> | undefined): TokenUsage {

@@ -3,6 +3,7 @@
  * edition, deployment mode, capabilities and SDK compatibility, so SDK health checks and the
  * telemetry probe read what they expect. `mode: "sandbox"` says it is not the platform.
  */
+import type { HealthResponse } from '../../client/wire.js';
 import type { AgentContext, AgentState } from './common.js';
 import { sendAgentJson } from './common.js';
 
@@ -10,7 +11,7 @@ export const SANDBOX_AGENT_VERSION = '1.0.0-sandbox';
 
 export function health(ctx: AgentContext, state: AgentState): void {
   const now = Date.now();
-  sendAgentJson(ctx, 200, {
+  const reply: HealthResponse & Record<string, unknown> = {
     status: 'healthy',
     service: 'axonflow-agent',
     version: SANDBOX_AGENT_VERSION,
@@ -30,5 +31,6 @@ export function health(ctx: AgentContext, state: AgentState): void {
     sdk_compatibility: { min_sdk_version: '0.0.0', recommended_sdk_version: '0.0.0' },
     components: { policy_engine: 'static', orchestrator: 'sandbox', database: 'memory' },
     uptime: `${Math.floor((now - state.startedAt) / 1000)}s`,
-  });
+  };
+  sendAgentJson(ctx, 200, reply);
 }

@@ -59,12 +59,13 @@ export async function proxyRequest(ctx: AgentContext, state: AgentState): Promis
   const decision = evaluatePolicies({ query: request.query, requestType: request.requestType });
   const policyInfo = policyInfoOf(decision, request.clientId);
   if (decision.blocked) {
-    sendAgentJson(ctx, 403, {
+    const blocked: ClientResponse = {
       success: false,
       blocked: true,
       block_reason: decision.blockReason ?? 'Blocked by policy',
       policy_info: policyInfo,
-    });
+    };
+    sendAgentJson(ctx, 403, blocked);
     return;
   }
   if (request.stream && NON_LLM_TYPES.has(request.requestType)) {
@@ -89,14 +90,20 @@ export async function proxyRequest(ctx: AgentContext, state: AgentState): Promis
     policies: decision.triggered,
     source: 'request',
   }).id;
-  const allowed = { success: true, blocked: false, request_id: requestId, policy_info: policyInfo };
-  if (request.requestType === 'mcp-query') {
-    sendAgentJson(ctx, 200, { ...allowed, ...connectorQuery(request) });
-  } else if (PLAN_TYPES.has(request.requestType)) {
-    sendAgentJson(ctx, 200, { ...allowed, ...generatePlan(state, request) });
-  } else {
-    sendAgentJson(ctx, 200, { ...allowed, ...llmAnswer(request) });
-  }
+  const allowed: ClientResponse = {
+    success: true,
+    blocked: false,
+    request_id: requestId,
+    policy_info: policyInfo,
+  };
+  const answer =
+    request.requestType === 'mcp-query'
+      ? connectorQuery(request)
+      : PLAN_TYPES.has(request.requestType)
+        ? generatePlan(state, request)
+        : llmAnswer(request);
+  const reply: ClientResponse = { ...allowed, ...answer };
+  sendAgentJson(ctx, 200, reply);
 }
 
 function parseRequest(ctx: AgentContext, body: Record<string, unknown>): ProxyRequest {

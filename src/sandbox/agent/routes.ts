@@ -3,6 +3,7 @@
  * `{"success": false, "error": "…"}`.
  */
 
+import type { CancelPlanResponse } from '../../client/wire.js';
 import { readOptionalJsonObject, sendEnvelope, sendJson } from '../http/io.js';
 import type { ErrorRenderer, Route } from '../http/router.js';
 import { type AgentContext, type AgentState, INVALID_BODY, optString } from './common.js';
@@ -63,7 +64,8 @@ async function cancelPlan(ctx: AgentContext, state: AgentState): Promise<void> {
     return;
   }
   state.plans.cancel(record, reason);
-  sendJson(ctx.res, 200, { plan_id: id, status: 'cancelled', success: true });
+  const reply: CancelPlanResponse = { plan_id: id, status: 'cancelled', success: true };
+  sendJson(ctx.res, 200, reply);
 }
 
 function connectors(ctx: AgentContext): void {

@@ -1,6 +1,7 @@
 // Lets `node --import ./test/sandbox/support/ts-resolve.mjs src/cli/index.ts` run the sources
-// without a build: Node strips the types itself, and this hook maps the `.js` specifiers the
-// sources use (module: nodenext) to the `.ts` files that exist.
+// without a build: Node strips the types itself, and these hooks map the `.js` specifiers the
+// sources use (module: nodenext) to the `.ts` files that exist, and load every `.ts` file as an
+// ES module (a build in progress briefly drops a `{"type":"commonjs"}` package.json into src/).
 import { existsSync } from 'node:fs';
 import { registerHooks } from 'node:module';
 import { fileURLToPath } from 'node:url';
@@ -16,5 +17,11 @@ registerHooks({
       if (existsSync(fileURLToPath(candidate))) return nextResolve(candidate.href, context);
     }
     return nextResolve(specifier, context);
+  },
+  load(url, context, nextLoad) {
+    if (url.startsWith('file:') && url.endsWith('.ts')) {
+      return nextLoad(url, { ...context, format: 'module-typescript' });
+    }
+    return nextLoad(url, context);
   },
 });
