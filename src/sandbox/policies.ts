@@ -232,16 +232,6 @@ export const PII_POLICIES: readonly StaticPolicy[] = [
   },
 ];
 
-/** The check names the platform lists in `policy_info.static_checks`, in the order it runs them. */
-export const STATIC_CHECKS = [
-  'sql_injection',
-  'dangerous_queries',
-  'admin_access',
-  'request_type',
-  'basic_validation',
-  'pii_detection',
-] as const;
-
 /** Request types the platform's static engine accepts, plus the ones the DB engine routes. */
 export const VALID_REQUEST_TYPES: ReadonlySet<string> = new Set([
   'sql',

@@ -1,7 +1,8 @@
 /**
  * Server-sent events writer. Frames are written one `res.write` each so a client sees them as
  * they are produced, and every write checks that the client is still there: a stream whose client
- * went away stops producing instead of buffering into a dead socket.
+ * went away stops producing instead of buffering into a dead socket. `SseStream` adds the
+ * `cut` / `stall-mid` faults that model and agent streams share.
  */
 import type { ServerResponse } from 'node:http';
 import { EVENTS_BEFORE_FAULT, type Fault } from '../faults.js';

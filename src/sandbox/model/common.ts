@@ -1,7 +1,7 @@
 /**
- * What every model endpoint shares: reading the request, choosing and applying faults, provider
- * error bodies (OpenAI's `{error:{…}}`, Anthropic's `{type:"error",error:{…}}`), and a stream
- * writer that can be cut or stalled mid-way on purpose.
+ * What every model endpoint shares: reading the request, applying faults, provider error bodies
+ * (OpenAI's `{error:{…}}`, Anthropic's `{type:"error",error:{…}}`) with request-id headers, and
+ * readers for request fields that answer a wrong type with a 400.
  */
 import { randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
