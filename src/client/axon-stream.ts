@@ -17,7 +17,7 @@
  */
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import { z } from 'zod';
-import { StreamProtocolError, sanitizeAgentText } from './errors.js';
+import { AxonFlowError, StreamProtocolError, sanitizeAgentText } from './errors.js';
 
 export type AxonDialect = 'anthropic' | 'openai';
 
@@ -197,7 +197,8 @@ export function decodeAxonStream(
       });
     } catch (err) {
       const error =
-        err instanceof StreamProtocolError
+        // Typed errors of the request itself (a policy block, an unreachable agent) pass through.
+        err instanceof AxonFlowError
           ? err
           : new StreamProtocolError('AXON stream failed while reading', { cause: err });
       settleMetadata({ error });

@@ -14,6 +14,7 @@
  */
 import { diag } from '@opentelemetry/api';
 import type { z } from 'zod';
+import { type AxonDialect, type AxonStream, decodeAxonStream } from './axon-stream.js';
 import { CircuitBreaker } from './breaker.js';
 import { cacheKey, DecisionCache, stableJson } from './cache.js';
 import {
@@ -385,6 +386,56 @@ export class AxonFlowClient {
     if (key !== undefined)
       this.#cache.set(key, Object.freeze({ ...result, cached: true }), undefined);
     return result;
+  }
+
+  /**
+   * Sends a request through the agent as a stream (`POST /api/request` with `stream: true`) and
+   * decodes the SSE reply in the dialect asked for (`anthropic`, the default, or `openai`) into
+   * typed events, with a `metadata` promise for the final `axon.metadata` frame.
+   *
+   * A policy block (403) surfaces as `PolicyViolationError` from the first iteration; other
+   * failures as the client's typed errors. There is no fail-open here: a stream that cannot be
+   * had has no content to stand in for it. `requestTimeoutMs` bounds the wait for the reply
+   * headers; `signal` (or `abort()` on the result) stops the stream.
+   */
+  proxyLLMCallStream(
+    request: ProxyLLMCallRequest & { dialect?: AxonDialect; signal?: AbortSignal },
+  ): AxonStream {
+    const dialect = request.dialect ?? 'anthropic';
+    const body = {
+      ...this.#clientRequest(
+        request.query,
+        request.userToken,
+        request.requestType ?? 'chat',
+        request.context,
+      ),
+      stream: true,
+      dialect,
+    };
+    const transport = this.#transport;
+    const timeoutMs = this.#cfg.requestTimeoutMs;
+    const client = this;
+    async function* bytes(): AsyncGenerator<Uint8Array> {
+      const res = await transport.openStream('/api/request', body, request.signal, timeoutMs);
+      const type = String(res.headers['content-type'] ?? '');
+      if (res.statusCode !== 200 || !type.includes('text/event-stream')) {
+        const reply = await transport.readReply(res.statusCode, res.body);
+        const wire = client.#expectClientResponse(reply);
+        if (wire.blocked) throw client.#violation(mapClientResponse(wire));
+        throw new InvalidResponseError(
+          `AxonFlow agent answered a streamed request without a stream (HTTP ${res.statusCode})`,
+          { status: res.statusCode },
+        );
+      }
+      try {
+        yield* res.body;
+      } finally {
+        if (!res.body.destroyed) res.body.destroy();
+      }
+    }
+    const options: Parameters<typeof decodeAxonStream>[1] = { dialect };
+    if (request.signal) options.signal = request.signal;
+    return decodeAxonStream(bytes(), options);
   }
 
   /** Queries an MCP connector through the agent (`request_type: mcp-query`). Fails open in production. */

@@ -2,6 +2,12 @@
  * The AxonFlow client part: everything that talks to the AxonFlow agent. Re-exports its public
  * surface; transport, breaker, cache and heartbeat stay internal.
  */
+export type {
+  AxonDialect,
+  AxonMetadata,
+  AxonStream,
+  AxonStreamEvent,
+} from './axon-stream.js';
 export { AxonFlowClient, type CallOptions } from './client.js';
 export type {
   AxonFlowClientConfig,

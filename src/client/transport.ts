@@ -127,6 +127,81 @@ export class AgentTransport {
     }
   }
 
+  /**
+   * Opens a streamed request and returns as soon as the headers arrive: `headersTimeoutMs` bounds
+   * the wait for them, `signal` the whole stream. The caller owns (and must consume or destroy)
+   * the body.
+   */
+  openStream(
+    path: string,
+    body: unknown,
+    signal: AbortSignal | undefined,
+    headersTimeoutMs: number,
+  ) {
+    return context.with(suppressTracing(context.active()), async () => {
+      const headersDeadline = AbortSignal.timeout(headersTimeoutMs);
+      const combined = signal ? AbortSignal.any([signal, headersDeadline]) : headersDeadline;
+      // Only the wait for headers is bounded by the deadline; the body lives as long as `signal`.
+      const controller = new AbortController();
+      const onAbort = () => controller.abort(combined.reason);
+      combined.addEventListener('abort', onAbort, { once: true });
+      try {
+        const res = await this.#pool.request({
+          method: 'POST',
+          path: this.#basePath + path,
+          headers: { ...this.#headers, accept: 'text/event-stream, application/json' },
+          body: JSON.stringify(body),
+          signal: controller.signal,
+        });
+        combined.removeEventListener('abort', onAbort);
+        if (signal)
+          signal.addEventListener('abort', () => controller.abort(signal.reason), { once: true });
+        return res;
+      } catch (err) {
+        combined.removeEventListener('abort', onAbort);
+        if (headersDeadline.aborted) throw new TimeoutError(headersTimeoutMs, { cause: err });
+        if (signal?.aborted) throw err;
+        throw new UnavailableError(
+          'network',
+          `AxonFlow agent unreachable: ${describeNetworkError(err)}`,
+          {
+            cause: err,
+          },
+        );
+      }
+    });
+  }
+
+  /** Reads a whole (non-streamed) reply body with the size cap, e.g. an error answer to a stream. */
+  async readReply(
+    status: number,
+    body: AsyncIterable<Buffer> & { destroy(): unknown },
+  ): Promise<AgentReply> {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of body) {
+      size += chunk.length;
+      if (size > this.#maxBytes) {
+        body.destroy();
+        throw new InvalidResponseError(
+          `AxonFlow agent reply too large (over ${this.#maxBytes} bytes)`,
+          { status },
+        );
+      }
+      chunks.push(chunk);
+    }
+    if (chunks.length === 0) return { status, body: undefined, invalidJson: false };
+    try {
+      const parsed = secureJson.parse(Buffer.concat(chunks).toString('utf8'), undefined, {
+        protoAction: 'error',
+        constructorAction: 'error',
+      });
+      return { status, body: parsed, invalidJson: false };
+    } catch {
+      return { status, body: undefined, invalidJson: true };
+    }
+  }
+
   close(): Promise<void> {
     return this.#pool.close();
   }
