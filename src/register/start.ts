@@ -122,13 +122,18 @@ function start(env: Record<string, string | undefined>): RegisterHandle | undefi
       governance: settings.governance,
       ...(client ? { client } : {}),
     });
+    const joinExisting = hasRegisteredProvider();
+    // Exporters are loaded before the ESM hook is registered: a synchronous require() made
+    // after module.register() can fail inside Node's hook machinery ("resolveSync() is not
+    // implemented").
+    const exporters = joinExisting ? [] : exportProcessors(settings);
     registerEsmHook(providers.map(p => (p === 'openai' ? 'openai' : '@anthropic-ai/sdk')));
     const auditProcessor =
       client && settings.components.has('axonflow-audit')
         ? new AxonFlowAuditSpanProcessor({ client })
         : undefined;
 
-    if (hasRegisteredProvider()) {
+    if (joinExisting) {
       // Another SDK was started first: join it rather than fight over the global provider.
       registerInstrumentations({ instrumentations: [instrumentation] });
       report(
@@ -140,10 +145,7 @@ function start(env: Record<string, string | undefined>): RegisterHandle | undefi
       });
     }
 
-    const spanProcessors = [
-      ...exportProcessors(settings),
-      ...(auditProcessor ? [auditProcessor] : []),
-    ];
+    const spanProcessors = [...exporters, ...(auditProcessor ? [auditProcessor] : [])];
     const sdk = new NodeSDK({
       instrumentations: [instrumentation],
       spanProcessors,
