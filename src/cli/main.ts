@@ -4,9 +4,10 @@
  */
 import { PACKAGE_VERSION } from '../client/version.js';
 import { type Command, EXIT_OK, EXIT_USAGE, type Io } from './command.js';
+import { demoCommand } from './commands/demo.js';
 import { sandboxCommand } from './commands/sandbox.js';
 
-export const COMMANDS: readonly Command[] = [sandboxCommand];
+export const COMMANDS: readonly Command[] = [demoCommand, sandboxCommand];
 
 export function usage(): string {
   const width = Math.max(...COMMANDS.map(c => c.name.length));

@@ -1,0 +1,25 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ROOT, runNode } from '../helpers/child.js';
+
+const built = existsSync(join(ROOT, 'dist/esm/cli/index.js'));
+
+describe.skipIf(!built)('axonflow-otel demo', () => {
+  it('runs all five steps on the embedded sandbox, prints the traces and audit records, and exits 0', async () => {
+    const run = await runNode(['dist/esm/cli/index.js', 'demo', '--no-color'], {}, 30_000);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const out = run.stdout;
+    expect(out).toMatch(/PolicyViolationError: Social Security Number/);
+    expect(out).toMatch(/tool call get_weather\(\{"city":"Paris"\}\)/);
+    expect(out).toMatch(/● chat sandbox-gpt .*decision=deny/);
+    expect(out).toMatch(/axonflow\.pre_check .*cache hit/);
+    expect(out).toMatch(/decision=fail_open {2}fail-open: network/);
+    expect(out).toMatch(/└─ axonflow\.audit .*audit_id=/);
+    expect(out).toMatch(/Model requests: 4 for 5 calls/);
+    expect(out.match(/openai\/sandbox-gpt|anthropic\/sandbox-claude/g)).toHaveLength(3);
+    expect(out).toMatch(/All five steps behaved as governed calls should\./);
+    expect(out).not.toContain('\u001b[');
+  });
+});
