@@ -82,7 +82,7 @@ const MAX_BACKOFF_MS = 2000;
 const MIN_ATTEMPT_MS = 100;
 /** Drops, failures and internal errors are reported at most once per this interval. */
 const REPORT_INTERVAL_MS = 10_000;
-/** How long `shutdown()` waits for aborted sends to unwind. */
+/** How long `shutdown()` waits, after its deadline, for the last sends to unwind. */
 const ABORT_GRACE_MS = 1000;
 
 const RETRYABLE_CODES: ReadonlySet<string> = new Set([
@@ -138,8 +138,19 @@ export class AxonFlowAuditSpanProcessor implements SpanProcessor {
 
   #closed = false;
   #shutdown: Promise<void> | undefined;
-  /** Aborts sends still running when `shutdown()` gives up on them. */
-  readonly #abort = new AbortController();
+  /**
+   * Time (`performance.now()`) by which every send ends: `shutdown()`'s deadline. Each attempt's
+   * timeout is cut to it, so no abort signal has to be threaded through every call (an
+   * `AbortSignal.any` on a long-lived signal costs more than the rest of the send).
+   */
+  #stopAt = Number.POSITIVE_INFINITY;
+  /** Set when `shutdown()` gives up: no further attempts or retries. */
+  #stopped = false;
+  #wakeSleepers: () => void = () => {};
+  /** Resolves when `shutdown()` gives up, waking records that wait to retry. */
+  readonly #stopSignal = new Promise<void>(resolve => {
+    this.#wakeSleepers = resolve;
+  });
   readonly #suppressed = suppressTracing(ROOT_CONTEXT);
 
   #envClient: AxonFlowClient | undefined;
@@ -272,7 +283,7 @@ export class AxonFlowAuditSpanProcessor implements SpanProcessor {
 
   /**
    * Flushes (within `exportTimeoutMillis`), then stops: records arriving later are dropped and
-   * counted, records still queued at the deadline are dropped, sends still running are aborted.
+   * counted, records still queued at the deadline are dropped, and sends still running end at it.
    * Idempotent; resolves, never rejects.
    */
   shutdown(): Promise<void> {
@@ -300,7 +311,9 @@ export class AxonFlowAuditSpanProcessor implements SpanProcessor {
         this.#kickPending = true;
         setImmediate(this.#kick).unref();
       }
-    } else if (this.#timer === undefined && this.#workers === 0) {
+    } else if (this.#timer === undefined && this.#workers < this.#concurrency) {
+      // Also while some records are being sent: a record waiting to retry must not hold up the
+      // ones behind it when there is room for more sends.
       this.#timer = setTimeout(this.#onTimer, this.#scheduledDelayMillis);
       this.#timer.unref();
     }
@@ -395,16 +408,15 @@ export class AxonFlowAuditSpanProcessor implements SpanProcessor {
       latencyMs: data.latencyMs,
       metadata: data.metadata,
     };
-    const signal = this.#abort.signal;
     const deadline = performance.now() + this.#exportTimeoutMillis;
     for (let attempts = 1; ; attempts++) {
       try {
-        const remaining = Math.max(1, Math.ceil(deadline - performance.now()));
+        const end = Math.min(deadline, this.#stopAt);
+        const timeoutMs = Math.max(1, Math.ceil(end - performance.now()));
         // The call gets the rest of the record's budget; retrying is decided here, not there.
         const result = await context.with(this.#suppressed, client.auditLLMCall, client, request, {
-          timeoutMs: remaining,
+          timeoutMs,
           retry: false,
-          signal,
         });
         if (result?.success !== true) {
           this.#fail(span, ERROR_TYPE_NOT_RECORDED, attempts);
@@ -418,12 +430,12 @@ export class AxonFlowAuditSpanProcessor implements SpanProcessor {
         this.#count('exported', 1, undefined);
         return;
       } catch (err) {
-        if (!signal.aborted && RETRYABLE_CODES.has(errorCode(err) ?? '')) {
-          const left = deadline - performance.now() - MIN_ATTEMPT_MS;
+        if (!this.#stopped && RETRYABLE_CODES.has(errorCode(err) ?? '')) {
+          const left = Math.min(deadline, this.#stopAt) - performance.now() - MIN_ATTEMPT_MS;
           const wait = Math.min(backoff(attempts), left);
           if (wait >= 0) {
-            await sleep(wait, signal);
-            if (!signal.aborted) continue;
+            await sleep(wait, this.#stopSignal);
+            if (!this.#stopped) continue;
           }
         }
         this.#fail(span, err, attempts);
@@ -546,6 +558,7 @@ export class AxonFlowAuditSpanProcessor implements SpanProcessor {
 
   async #doShutdown(): Promise<void> {
     this.#closed = true;
+    this.#stopAt = performance.now() + this.#exportTimeoutMillis;
     try {
       const completed = await this.#flush();
       if (!completed) {
@@ -553,10 +566,11 @@ export class AxonFlowAuditSpanProcessor implements SpanProcessor {
         while (this.#queue.shift() !== undefined) left++;
         if (left > 0) this.#countDropped(DROP_REASON_SHUTDOWN, left);
         diag.warn(
-          `axonflow-otel: audit shutdown gave up after exportTimeoutMillis (${this.#exportTimeoutMillis} ms): ${left} queued record(s) dropped, ${this.#inFlight.size} send(s) aborted`,
+          `axonflow-otel: audit shutdown gave up after exportTimeoutMillis (${this.#exportTimeoutMillis} ms): ${left} queued record(s) dropped, ${this.#inFlight.size} send(s) not confirmed`,
         );
       }
-      this.#abort.abort();
+      this.#stopped = true;
+      this.#wakeSleepers();
       await this.#whenIdle(ABORT_GRACE_MS);
     } catch (err) {
       this.#internalError(err);
@@ -661,21 +675,14 @@ function backoff(attempt: number): number {
   return ceiling / 2 + Math.random() * (ceiling / 2);
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise(resolve => {
-    if (signal.aborted) {
-      resolve();
-      return;
-    }
-    const timer = setTimeout(done, ms);
+/** Waits `ms` (on an unref'd timer), or less if `wake` resolves first. */
+function sleep(ms: number, wake: Promise<void>): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const elapsed = new Promise<void>(resolve => {
+    timer = setTimeout(resolve, ms);
     timer.unref();
-    signal.addEventListener('abort', done, { once: true });
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
   });
+  return Promise.race([elapsed, wake]).finally(() => clearTimeout(timer));
 }
 
 function errorCode(err: unknown): string | undefined {

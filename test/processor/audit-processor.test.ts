@@ -196,6 +196,26 @@ describe('delivery', () => {
     expect(peak).toBe(3);
   });
 
+  it('does not hold records up behind one that waits for a retry', async () => {
+    agent.handle((req, res) => {
+      if (JSON.parse(req.body).context_id === 'ctx-slow') json(res, 503, { error: 'busy' });
+      else json(res, 200, { success: true, audit_id: 'aud-fast' });
+    });
+    const h = track(
+      harness({
+        client: client(),
+        concurrency: 2,
+        scheduledDelayMillis: 10,
+        exportTimeoutMillis: 5000,
+      }),
+    );
+    h.governedCall({ contextId: 'ctx-slow' });
+    await until(() => agent.count(AUDIT_PATH) >= 1, 5000, 'the first attempt');
+    h.governedCall({ contextId: 'ctx-fast' });
+    await until(() => h.processor.stats().exported === 1, 1000, 'the second record');
+    expect(h.processor.stats().inFlight).toBe(1);
+  });
+
   it('starts sending after scheduledDelayMillis without a flush', async () => {
     const h = track(harness({ client: client(), scheduledDelayMillis: 10 }));
     h.governedCall();
@@ -455,6 +475,14 @@ describe('forceFlush and shutdown', () => {
     });
   });
 
+  it('delivers the queued records when the tracer provider shuts down', async () => {
+    const h = track(harness({ client: client() }));
+    for (let i = 0; i < 50; i++) h.governedCall();
+    await h.provider.shutdown();
+    expect(agent.count(AUDIT_PATH)).toBe(50);
+    expect(h.processor.stats().exported).toBe(50);
+  });
+
   it('resolves forceFlush at once when nothing is pending, and waits only for earlier records', async () => {
     const h = track(harness({ client: client() }));
     await h.processor.forceFlush();
@@ -487,7 +515,7 @@ describe('forceFlush and shutdown', () => {
     expect(warnings()).toHaveLength(0);
   });
 
-  it('gives up at the deadline on shutdown: queued records dropped, sends aborted', async () => {
+  it('gives up at the deadline on shutdown: queued records dropped, sends ended', async () => {
     agent.handle(() => {});
     const h = track(
       harness({ client: client(), concurrency: 1, exportTimeoutMillis: 300, maxQueueSize: 50 }),

@@ -8,11 +8,16 @@ import {
   MetricReader,
   type SumMetricData,
 } from '@opentelemetry/sdk-metrics';
+import {
+  AlwaysOffSampler,
+  createAlwaysRecordSampler,
+  TracerProvider,
+} from '@opentelemetry/sdk-trace';
 import { request } from 'undici';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AxonFlowClient } from '../../src/client/index.js';
 import { attachAuditData } from '../../src/processor/handoff.js';
-import type { AuditClient } from '../../src/processor/index.js';
+import { type AuditClient, AxonFlowAuditSpanProcessor } from '../../src/processor/index.js';
 import { json, type ScriptedAgent, startScriptedAgent } from '../helpers/scripted-agent.js';
 import { AUDIT_PATH, auditData, captureDiag, type Harness, harness } from './harness.js';
 
@@ -206,5 +211,23 @@ describe('tracing of the export itself', () => {
     await h.processor.forceFlush();
     expect(h.auditSpans()).toHaveLength(3);
     expect(agent.count(AUDIT_PATH)).toBe(3);
+  });
+});
+
+describe('sampling', () => {
+  it('audits a call whose span is recorded but not sampled', async () => {
+    const processor = new AxonFlowAuditSpanProcessor({ client: newClient() });
+    const provider = new TracerProvider({
+      sampler: createAlwaysRecordSampler(new AlwaysOffSampler()),
+      spanProcessors: [processor],
+    });
+    cleanups.push(() => provider.shutdown());
+    const span = provider.getTracer('app').startSpan('chat gpt-4o');
+    expect(span.isRecording()).toBe(true);
+    attachAuditData(span, auditData());
+    span.end();
+    await processor.forceFlush();
+    expect(agent.count(AUDIT_PATH)).toBe(1);
+    expect(processor.stats().exported).toBe(1);
   });
 });
