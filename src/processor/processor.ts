@@ -37,7 +37,7 @@ import { suppressTracing } from '@opentelemetry/core';
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace';
 import { AxonFlowClient } from '../client/client.js';
 import { ConfigError, ErrorCode, sanitizeAgentText } from '../client/errors.js';
-import type { AuditLLMCallRequest } from '../client/types.js';
+import type { AuditLLMCallRequest, AuditResult } from '../client/types.js';
 import { PACKAGE_NAME, PACKAGE_VERSION } from '../client/version.js';
 import { type AuditData, takeAuditData } from './handoff.js';
 import { RateLimitedReport } from './reporter.js';
@@ -177,7 +177,11 @@ export class AxonFlowAuditSpanProcessor implements SpanProcessor {
     if (config.maxExportBatchSize === undefined) {
       this.#maxExportBatchSize = Math.min(DEFAULT_MAX_EXPORT_BATCH_SIZE, this.#maxQueueSize);
     } else {
-      this.#maxExportBatchSize = integer('maxExportBatchSize', config.maxExportBatchSize, 0);
+      this.#maxExportBatchSize = integer(
+        'maxExportBatchSize',
+        config.maxExportBatchSize,
+        DEFAULT_MAX_EXPORT_BATCH_SIZE,
+      );
       if (this.#maxExportBatchSize > this.#maxQueueSize) {
         throw new ConfigError(
           'maxExportBatchSize',
@@ -337,13 +341,21 @@ export class AxonFlowAuditSpanProcessor implements SpanProcessor {
     }
     const start = Math.min(this.#concurrency - this.#workers, this.#queue.size);
     if (start <= 0) return;
-    // Workers must not run in (or keep alive) whatever context the app ended its span in.
-    context.with(ROOT_CONTEXT, () => {
-      for (let i = 0; i < start; i++) {
-        this.#workers++;
-        void this.#work();
-      }
-    });
+    try {
+      // Workers must not run in (or keep alive) whatever context the app ended its span in.
+      context.with(ROOT_CONTEXT, this.#startWorkers, this, start);
+    } catch (err) {
+      // Only a broken context manager gets here; run the workers without it.
+      this.#internalError(err);
+      if (this.#workers === 0) this.#startWorkers(start);
+    }
+  }
+
+  #startWorkers(count: number): void {
+    for (let i = 0; i < count; i++) {
+      this.#workers++;
+      void this.#work();
+    }
   }
 
   async #work(): Promise<void> {
@@ -409,26 +421,21 @@ export class AxonFlowAuditSpanProcessor implements SpanProcessor {
       metadata: data.metadata,
     };
     const deadline = performance.now() + this.#exportTimeoutMillis;
-    for (let attempts = 1; ; attempts++) {
+    let attempts = 0;
+    let result: AuditResult | undefined;
+    for (;;) {
+      attempts++;
       try {
-        const end = Math.min(deadline, this.#stopAt);
-        const timeoutMs = Math.max(1, Math.ceil(end - performance.now()));
+        const timeoutMs = Math.max(
+          1,
+          Math.ceil(Math.min(deadline, this.#stopAt) - performance.now()),
+        );
         // The call gets the rest of the record's budget; retrying is decided here, not there.
-        const result = await context.with(this.#suppressed, client.auditLLMCall, client, request, {
+        result = await context.with(this.#suppressed, client.auditLLMCall, client, request, {
           timeoutMs,
           retry: false,
         });
-        if (result?.success !== true) {
-          this.#fail(span, ERROR_TYPE_NOT_RECORDED, attempts);
-          return;
-        }
-        const auditId = sanitizeAgentText(result.auditId, 128);
-        if (auditId !== '') span.setAttribute(ATTR_AUDIT_ID, auditId);
-        span.setAttribute(ATTR_AUDIT_ATTEMPTS, attempts);
-        span.end();
-        this.#exported++;
-        this.#count('exported', 1, undefined);
-        return;
+        break;
       } catch (err) {
         if (!this.#stopped && RETRYABLE_CODES.has(errorCode(err) ?? '')) {
           const left = Math.min(deadline, this.#stopAt) - performance.now() - MIN_ATTEMPT_MS;
@@ -442,6 +449,16 @@ export class AxonFlowAuditSpanProcessor implements SpanProcessor {
         return;
       }
     }
+    if (result?.success !== true) {
+      this.#fail(span, ERROR_TYPE_NOT_RECORDED, attempts);
+      return;
+    }
+    this.#exported++;
+    this.#count('exported', 1, undefined);
+    const auditId = sanitizeAgentText(result.auditId, 128);
+    if (auditId !== '') span.setAttribute(ATTR_AUDIT_ID, auditId);
+    span.setAttribute(ATTR_AUDIT_ATTEMPTS, attempts);
+    span.end();
   }
 
   /**
@@ -565,6 +582,7 @@ export class AxonFlowAuditSpanProcessor implements SpanProcessor {
         let left = 0;
         while (this.#queue.shift() !== undefined) left++;
         if (left > 0) this.#countDropped(DROP_REASON_SHUTDOWN, left);
+        if (this.#flushWaiters.length > 0) this.#settleFlushWaiters();
         diag.warn(
           `axonflow-otel: audit shutdown gave up after exportTimeoutMillis (${this.#exportTimeoutMillis} ms): ${left} queued record(s) dropped, ${this.#inFlight.size} send(s) not confirmed`,
         );
