@@ -5,9 +5,10 @@
 import { PACKAGE_VERSION } from '../client/version.js';
 import { type Command, EXIT_OK, EXIT_USAGE, type Io } from './command.js';
 import { demoCommand } from './commands/demo.js';
+import { doctorCommand } from './commands/doctor.js';
 import { sandboxCommand } from './commands/sandbox.js';
 
-export const COMMANDS: readonly Command[] = [demoCommand, sandboxCommand];
+export const COMMANDS: readonly Command[] = [demoCommand, doctorCommand, sandboxCommand];
 
 export function usage(): string {
   const width = Math.max(...COMMANDS.map(c => c.name.length));
