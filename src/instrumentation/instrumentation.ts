@@ -8,7 +8,7 @@
  * awaits before every HTTP attempt, where the call waits for its policy decision. The call
  * reaches the hook through a symbol-keyed request option, so nothing is sent to the provider.
  */
-import { context, type DiagLogger, diag } from '@opentelemetry/api';
+import { type Context, context, type DiagLogger, diag, type Span, trace } from '@opentelemetry/api';
 import {
   InstrumentationBase,
   InstrumentationNodeModuleDefinition,
@@ -269,7 +269,7 @@ export class AxonFlowInstrumentation extends InstrumentationBase<AxonFlowInstrum
           maxCaptureChars: config.maxCapturedContentChars,
           summaryChars: config.responseSummaryChars,
         };
-        call = new GovernedCall(env, adapter, args[0], this?._client, context.active());
+        call = new GovernedCall(env, adapter, args[0], this?._client, parentContext(args[1]));
         callArgs = call.gated ? [args[0], withGate(args[1], call), ...args.slice(2)] : args;
       } catch (err) {
         self._diag.error(
@@ -293,6 +293,19 @@ export class AxonFlowInstrumentation extends InstrumentationBase<AxonFlowInstrum
       return result;
     };
   }
+}
+
+/**
+ * The context our span starts in. `@anthropic-ai/sdk` helpers (`messages.stream()`) start the
+ * SDK's own call span before calling `create` and pass it in `options.__span`; parenting ours to
+ * it keeps the whole call in one trace (the SDK span then stands above ours instead of below).
+ */
+function parentContext(options: unknown): Context {
+  const active = context.active();
+  const sdkSpan = (options as { __span?: { span?: Span } } | undefined)?.__span?.span;
+  return sdkSpan && typeof sdkSpan.spanContext === 'function'
+    ? trace.setSpan(active, sdkSpan)
+    : active;
 }
 
 /** The request options with the call attached; an options promise stays a promise. */

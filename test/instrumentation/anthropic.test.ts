@@ -227,6 +227,22 @@ describe('composition with the SDK own tracing', () => {
     expect(h.spans().filter(s => s.name.startsWith('chat '))).toHaveLength(1);
   });
 
+  it('keeps messages.stream() in one trace when the SDK starts its span before create()', async () => {
+    const final = await traced.messages
+      .stream({
+        model: MODEL,
+        max_tokens: 64,
+        messages: [{ role: 'user', content: 'Write a haiku about rain' }],
+      })
+      .finalMessage();
+    expect(final.content.length).toBeGreaterThan(0);
+    const sdkSpan = h.span('anthropic.messages.create');
+    const chat = h.span(`chat ${MODEL}`);
+    expect(chat.spanContext().traceId).toBe(sdkSpan.spanContext().traceId);
+    expect(chat.parentSpanContext?.spanId).toBe(sdkSpan.spanContext().spanId);
+    expect(h.childrenOf(chat).map(s => s.name)).toEqual(['axonflow.pre_check']);
+  });
+
   it('leaves the SDK span untouched by a deny: the SDK ends it with the error', async () => {
     const err = await traced.messages
       .create({ model: MODEL, max_tokens: 16, messages: [{ role: 'user', content: SSN_PROMPT }] })

@@ -1,0 +1,10 @@
+/**
+ * CommonJS build of the register entry (`--require axonflow-otel/register`). Node also runs
+ * `--require` preloads in its internal module-hooks thread; loading the SDK there would only
+ * double the start-up cost, so the heavy modules are required on the main thread alone.
+ */
+import { isInternalThread } from 'node:worker_threads';
+
+if (!isInternalThread) {
+  (require('./start.js') as typeof import('./start.js')).startFromEnv();
+}
