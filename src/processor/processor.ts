@@ -82,7 +82,10 @@ const MAX_BACKOFF_MS = 2000;
 const MIN_ATTEMPT_MS = 100;
 /** Drops, failures and internal errors are reported at most once per this interval. */
 const REPORT_INTERVAL_MS = 10_000;
-/** How long `shutdown()` waits, after its deadline, for the last sends to unwind. */
+/**
+ * How long `shutdown()` waits, after its deadline, for attempts still running to end; they end by
+ * the client's own deadline (AXONFLOW_TIMEOUT_MS, 1000 ms by default).
+ */
 const ABORT_GRACE_MS = 1000;
 
 const RETRYABLE_CODES: ReadonlySet<string> = new Set([
@@ -138,11 +141,7 @@ export class AxonFlowAuditSpanProcessor implements SpanProcessor {
 
   #closed = false;
   #shutdown: Promise<void> | undefined;
-  /**
-   * Time (`performance.now()`) by which every send ends: `shutdown()`'s deadline. Each attempt's
-   * timeout is cut to it, so no abort signal has to be threaded through every call (an
-   * `AbortSignal.any` on a long-lived signal costs more than the rest of the send).
-   */
+  /** `shutdown()`'s deadline (`performance.now()` time): no attempt starts after it. */
   #stopAt = Number.POSITIVE_INFINITY;
   /** Set when `shutdown()` gives up: no further attempts or retries. */
   #stopped = false;
@@ -287,8 +286,8 @@ export class AxonFlowAuditSpanProcessor implements SpanProcessor {
 
   /**
    * Flushes (within `exportTimeoutMillis`), then stops: records arriving later are dropped and
-   * counted, records still queued at the deadline are dropped, and sends still running end at it.
-   * Idempotent; resolves, never rejects.
+   * counted, records still queued at the deadline are dropped, records waiting to retry fail, and
+   * attempts still running end by the client's own deadline. Idempotent; resolves, never rejects.
    */
   shutdown(): Promise<void> {
     this.#shutdown ??= this.#doShutdown();
@@ -426,13 +425,10 @@ export class AxonFlowAuditSpanProcessor implements SpanProcessor {
     for (;;) {
       attempts++;
       try {
-        const timeoutMs = Math.max(
-          1,
-          Math.ceil(Math.min(deadline, this.#stopAt) - performance.now()),
-        );
-        // The call gets the rest of the record's budget; retrying is decided here, not there.
+        // One attempt, bounded by the client's own deadline (`timeoutMs`, AXONFLOW_TIMEOUT_MS);
+        // retrying is decided here, within the record's budget. No abort signal is passed: an
+        // `AbortSignal.any` per call on a long-lived signal costs more than the rest of the send.
         result = await context.with(this.#suppressed, client.auditLLMCall, client, request, {
-          timeoutMs,
           retry: false,
         });
         break;

@@ -45,8 +45,11 @@ export interface AxonFlowAuditSpanProcessorConfig {
   scheduledDelayMillis?: number;
   /**
    * Time budget of one record, retries included: a record not accepted by the agent within it is
-   * counted as failed (`axonflow.audit.failed`). Long enough to ride out an agent restart or a
-   * short network outage. It also bounds `forceFlush()` and `shutdown()`.
+   * counted as failed (`axonflow.audit.failed`). Unavailability (network, 5xx, 429, timeout,
+   * invalid reply) is retried with exponential backoff and jitter until then; no attempt starts
+   * after it, and each attempt is bounded by the client's own deadline (`timeoutMs`,
+   * `AXONFLOW_TIMEOUT_MS`), so a hung connection is given up and retried. Long enough to ride out
+   * an agent restart or a short network outage. It also bounds `forceFlush()` and `shutdown()`.
    * @default 30000 (as the BatchSpanProcessor)
    */
   exportTimeoutMillis?: number;

@@ -342,13 +342,16 @@ describe('agent failures', () => {
     expect(h.auditSpans()[0]!.attributes['error.type']).toBe('audit_not_recorded');
   });
 
-  it('gives up on a hanging agent at exportTimeoutMillis', async () => {
+  it('retries an attempt that hit the client deadline, and gives up at exportTimeoutMillis', async () => {
     agent.handle(() => {});
-    const h = track(harness({ client: client(), exportTimeoutMillis: 300 }));
+    const h = track(harness({ client: client({ timeoutMs: 150 }), exportTimeoutMillis: 1000 }));
     h.governedCall();
     await h.processor.forceFlush();
-    await until(() => h.processor.stats().failed === 1, 2000, 'the timeout');
-    expect(h.auditSpans()[0]!.attributes['error.type']).toBe('AXONFLOW_TIMEOUT');
+    await until(() => h.processor.stats().failed === 1, 3000, 'the failure');
+    expect(agent.count(AUDIT_PATH)).toBeGreaterThanOrEqual(2);
+    const [span] = h.auditSpans();
+    expect(span!.attributes['error.type']).toBe('AXONFLOW_TIMEOUT');
+    expect(span!.attributes['axonflow.audit.attempts']).toBe(agent.count(AUDIT_PATH));
   });
 });
 
@@ -518,7 +521,12 @@ describe('forceFlush and shutdown', () => {
   it('gives up at the deadline on shutdown: queued records dropped, sends ended', async () => {
     agent.handle(() => {});
     const h = track(
-      harness({ client: client(), concurrency: 1, exportTimeoutMillis: 300, maxQueueSize: 50 }),
+      harness({
+        client: client({ timeoutMs: 200 }),
+        concurrency: 1,
+        exportTimeoutMillis: 300,
+        maxQueueSize: 50,
+      }),
     );
     for (let i = 0; i < 5; i++) h.governedCall();
     const started = Date.now();
