@@ -8,11 +8,16 @@
 process.env.AXONFLOW_TELEMETRY = 'off';
 
 import { spawn } from 'node:child_process';
+import { pathToFileURL } from 'node:url';
 import { trace } from '@opentelemetry/api';
 import { TracerProvider } from '@opentelemetry/sdk-trace';
 import { request } from 'undici';
 
-const DIST = new URL('../../dist/esm/', import.meta.url);
+// The built package: the snapshot of dist/ that bench/run.mjs takes (AXONFLOW_BENCH_DIST), so a
+// rebuild during a run cannot mix two builds, else dist/ itself.
+const DIST = process.env.AXONFLOW_BENCH_DIST
+  ? pathToFileURL(`${process.env.AXONFLOW_BENCH_DIST.replace(/\/+$/, '')}/esm/`)
+  : new URL('../../dist/esm/', import.meta.url);
 const AUDIT_PATH = '/api/audit/llm-call';
 const SUMMARY = 'The capital of France is Paris.';
 const DEFAULT_QUEUE = 2048;
@@ -414,7 +419,7 @@ export async function run({ quick = false } = {}) {
   return rows;
 }
 
-if (import.meta.url === new URL(`file://${process.argv[1]}`).href) {
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   for (const row of await run({ quick: process.argv.includes('--quick') })) {
     process.stdout.write(`${JSON.stringify(row)}\n`);
   }
