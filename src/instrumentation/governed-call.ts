@@ -27,7 +27,7 @@ import {
 import type { AxonFlowClient } from '../client/client.js';
 import { AxonFlowError, PolicyViolationError, sanitizeAgentText } from '../client/errors.js';
 import type { PreCheckResult } from '../client/types.js';
-import { attachAuditData } from '../processor/handoff.js';
+import { type AuditData, attachAuditData, submitAuditData } from '../processor/handoff.js';
 import type { CallAdapter } from './adapter.js';
 import { getAxonFlowContext } from './context.js';
 import { type CallInput, ResponseRecord, renderPrompt, toSemconvParts } from './messages.js';
@@ -497,7 +497,7 @@ export class GovernedCall {
     const metadata: Record<string, unknown> = { operation: this.#adapter.operation };
     if (err !== undefined) metadata.error_type = errorType(err);
     if (this.#firstChunkAt !== undefined) metadata.streamed = true;
-    attachAuditData(this.span, {
+    const data: AuditData = {
       contextId: d?.kind === 'allow' ? d.result.contextId : undefined,
       skipReason: skip,
       provider: this.#adapter.provider,
@@ -510,7 +510,10 @@ export class GovernedCall {
       responseSummary: record.text.slice(0, this.#env.summaryChars),
       metadata,
       client: this.#env.client,
-    });
+    };
+    // A span that is not recording never reaches a span processor: hand the record over directly.
+    if (this.span.isRecording()) attachAuditData(this.span, data);
+    else submitAuditData(data, this.span.spanContext());
   }
 
   #recordMetrics(now: number, err: unknown): void {

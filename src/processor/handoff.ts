@@ -7,6 +7,7 @@
  * The map lives on a `Symbol.for` global so that both builds of this package (ESM and CommonJS),
  * loaded side by side by `--require` and an app's `import`, share it.
  */
+import type { SpanContext } from '@opentelemetry/api';
 import type { AxonFlowClient } from '../client/client.js';
 
 export interface AuditData {
@@ -40,4 +41,33 @@ export function takeAuditData(span: object): AuditData | undefined {
   const data = registry.get(span);
   if (data !== undefined) registry.delete(span);
   return data;
+}
+
+/**
+ * Receives audit data that cannot ride on a span: the call's span is not recording (the sampler
+ * dropped it, or no tracer provider is registered), so no span processor will ever see it end.
+ * Governance must not depend on sampling, so such records go straight to a registered sink.
+ */
+export type AuditSink = (data: AuditData, parent: SpanContext) => void;
+
+const SINKS = Symbol.for('axonflow-otel.audit-sinks');
+const gs = globalThis as Record<symbol, AuditSink[] | undefined>;
+gs[SINKS] ??= [];
+const sinks: AuditSink[] = gs[SINKS];
+
+/** Registers a sink; returns its unregister function. The first registered sink receives. */
+export function registerAuditSink(sink: AuditSink): () => void {
+  sinks.push(sink);
+  return () => {
+    const i = sinks.indexOf(sink);
+    if (i >= 0) sinks.splice(i, 1);
+  };
+}
+
+/** Hands audit data of a non-recording span to the first sink; false when there is none. */
+export function submitAuditData(data: AuditData, parent: SpanContext): boolean {
+  const sink = sinks[0];
+  if (sink === undefined) return false;
+  sink(data, parent);
+  return true;
 }

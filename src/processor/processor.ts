@@ -39,7 +39,7 @@ import { AxonFlowClient } from '../client/client.js';
 import { ConfigError, ErrorCode, sanitizeAgentText } from '../client/errors.js';
 import type { AuditLLMCallRequest, AuditResult } from '../client/types.js';
 import { PACKAGE_NAME, PACKAGE_VERSION } from '../client/version.js';
-import { type AuditData, takeAuditData } from './handoff.js';
+import { type AuditData, registerAuditSink, takeAuditData } from './handoff.js';
 import { RateLimitedReport } from './reporter.js';
 import { RingBuffer } from './ring-buffer.js';
 import {
@@ -162,6 +162,7 @@ export class AxonFlowAuditSpanProcessor implements SpanProcessor {
   readonly #dropReport: RateLimitedReport;
   readonly #failReport: RateLimitedReport;
   readonly #errorReport: RateLimitedReport;
+  readonly #unregisterSink: () => void;
 
   /** @throws ConfigError naming the option, when an option is invalid. */
   constructor(config: AxonFlowAuditSpanProcessorConfig = {}) {
@@ -238,6 +239,8 @@ export class AxonFlowAuditSpanProcessor implements SpanProcessor {
         `axonflow-otel: audit span processor: ${count} unexpected error(s); last: ${last}`,
       );
     }, REPORT_INTERVAL_MS);
+    // Calls whose span is not recording (sampled out) still reach the audit through the sink.
+    this.#unregisterSink = registerAuditSink((data, parent) => this.#accept(data, parent));
   }
 
   onStart(_span: Span, _parentContext: Context): void {}
@@ -250,6 +253,15 @@ export class AxonFlowAuditSpanProcessor implements SpanProcessor {
     try {
       const data = takeAuditData(span);
       if (data === undefined) return;
+      this.#accept(data, span.spanContext());
+    } catch (err) {
+      this.#internalError(err);
+    }
+  }
+
+  /** Queues one record (from `onEnd`, or from the sink for calls whose span was not sampled). */
+  #accept(data: AuditData, parent: SpanContext): void {
+    try {
       if (this.#closed) {
         this.#countDropped(DROP_REASON_SHUTDOWN, 1);
         return;
@@ -259,7 +271,7 @@ export class AxonFlowAuditSpanProcessor implements SpanProcessor {
         this.#dropReport.add(DROP_REASON_QUEUE_FULL);
         return;
       }
-      this.#queue.push({ seq: ++this.#seq, data, parent: span.spanContext() });
+      this.#queue.push({ seq: ++this.#seq, data, parent });
       this.#schedule();
     } catch (err) {
       this.#internalError(err);
@@ -290,6 +302,7 @@ export class AxonFlowAuditSpanProcessor implements SpanProcessor {
    * attempts still running end by the client's own deadline. Idempotent; resolves, never rejects.
    */
   shutdown(): Promise<void> {
+    this.#unregisterSink();
     this.#shutdown ??= this.#doShutdown();
     return this.#shutdown;
   }
