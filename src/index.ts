@@ -4,3 +4,4 @@
  */
 export * from './client/index.js';
 export * from './instrumentation/index.js';
+export * from './processor/index.js';
