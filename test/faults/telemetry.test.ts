@@ -210,7 +210,7 @@ describe.skipIf(!BUILT).concurrent('what leaves the process', { timeout: CASE_TI
     });
   });
 
-  it('agent strings of 100 KB with control characters (block_reason, policies, context_id) → attributes and the app’s error capped, no control characters anywhere exported', async () => {
+  it('agent strings of 100 KB with control characters (block_reason, policies, context_id) → capped and cleaned on the call and pre-check spans and in the app’s error', async () => {
     const hostile = (n: number) => `evil\u0000\u001b[31m\r\nFAKE LOG LINE\u0007${'A'.repeat(n)}`;
     const agent: Handler = (req, res) => {
       if (req.path !== PRE_CHECK) return json(res, 200, { success: true, audit_id: hostile(1000) });
