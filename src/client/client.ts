@@ -679,10 +679,9 @@ export class AxonFlowClient {
           this.#cfg.retry.maxDelayMs,
         );
         if (retryable && attempt < attempts && remaining > delay && !deadline.aborted) {
-          this.#log(
-            'debug',
-            `agent call failed (${(err as Error).message}); retry ${attempt} in ${delay} ms`,
-          );
+          // Scrubbed first: the agent's text may echo our credentials back.
+          const said = (this.#scrubbed(err) as Error).message;
+          this.#log('debug', `agent call failed (${said}); retry ${attempt} in ${delay} ms`);
           await sleep(delay, deadline);
           if (!deadline.aborted) continue;
         }

@@ -249,7 +249,6 @@ export class GovernedCall {
         message: decision.kind === 'error' ? errorType(decision.error) : decision.reason,
       });
     }
-    preSpan.end();
     const {
       [sc.ATTR_AXONFLOW_POLICIES]: _p,
       [sc.ATTR_AXONFLOW_BLOCK_REASON]: _b,
@@ -266,6 +265,8 @@ export class GovernedCall {
       metricAttrs,
     );
     this.#env.instruments.decisions.add(1, metricAttrs);
+    // Last: a throwing span processor must not cost the call span its decision attributes.
+    safeEnd(preSpan);
   }
 
   /**
@@ -468,18 +469,18 @@ export class GovernedCall {
         });
       }
       span.setAttributes(attrs);
-      if (this.#delegate) {
-        if (err !== undefined) {
-          this.#delegate.setStatus({ code: SpanStatusCode.ERROR });
-          this.#delegate.setAttribute(sc.ATTR_ERROR_TYPE, errorType(err));
-        }
-        this.#delegate.end();
-      }
       this.#recordMetrics(now, err);
       if (this.#decision !== undefined && delegated) this.#handOffAudit(now, err, skip);
+      if (this.#delegate && err !== undefined) {
+        this.#delegate.setStatus({ code: SpanStatusCode.ERROR });
+        this.#delegate.setAttribute(sc.ATTR_ERROR_TYPE, errorType(err));
+      }
     } catch (e) {
       this.#env.diag.error('axonflow-otel: could not finish the span', e);
     }
+    // Ended last, each on its own: an app span processor that throws in onEnd must cost
+    // neither the audit hand-off above nor the other span's end.
+    if (this.#delegate) safeEnd(this.#delegate);
     safeEnd(span);
   }
 

@@ -416,7 +416,8 @@ export class AxonFlowAuditSpanProcessor implements SpanProcessor {
       return;
     }
 
-    attributes[ATTR_CONTEXT_ID] = contextId;
+    // The raw id goes to the agent; the span gets it capped and cleaned, like the call span.
+    attributes[ATTR_CONTEXT_ID] = sanitizeAgentText(contextId, 256);
     const span = this.#startSpan(attributes, parent);
     const client = this.#clientFor(data);
     if (client === undefined) {

@@ -35,6 +35,24 @@ export interface RegisterHandle {
 
 const STARTED = Symbol.for('axonflow-otel.register.started');
 const SHUTDOWN_SIGNALS = ['SIGTERM', 'SIGINT'] as const;
+/**
+ * Longest wait for the final flush (audit records, then spans). A hung Collector or agent must
+ * not hold a process that was told to stop: after this, we stop waiting.
+ */
+const SHUTDOWN_TIMEOUT_MS = 5000;
+
+function bounded(work: Promise<void>, ms: number): Promise<void> {
+  return new Promise(resolve => {
+    const timer = setTimeout(() => {
+      diag.warn(`axonflow-otel: shutdown did not finish within ${ms} ms; not waiting any longer`);
+      resolve();
+    }, ms);
+    void work.finally(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
 
 function report(message: string): void {
   // Before any diag logger exists: stderr is the one place a user starting the app will look.
@@ -175,7 +193,10 @@ function handle(
 ): RegisterHandle {
   let stopping: Promise<void> | undefined;
   const shutdown = () => {
-    stopping ??= stop().catch(err => diag.error('axonflow-otel: shutdown failed', err));
+    stopping ??= bounded(
+      stop().catch(err => diag.error('axonflow-otel: shutdown failed', err)),
+      SHUTDOWN_TIMEOUT_MS,
+    );
     return stopping;
   };
   // `beforeExit` fires when the loop is empty; the flush keeps it alive until done, then the

