@@ -91,7 +91,7 @@ describe.skipIf(!BUILT).concurrent('what leaves the process', { timeout: CASE_TI
     }
   });
 
-  it('debug logs on (one attempt per call), agent echoing the credentials in its errors, SDK auth errors → no fake key in stdout, stderr, spans, audit records or error messages', async () => {
+  it('debug logs on (retries included), agent echoing the credentials in its errors, SDK auth errors → no fake key in stdout, stderr, spans, audit records or error messages', async () => {
     const echo: Handler = (req, res) => {
       if (req.path !== PRE_CHECK) return json(res, 200, { success: true, audit_id: 'aud-1' });
       const said = `${req.headers.authorization} ${req.headers['x-license-key']} ${req.body}`;
@@ -101,9 +101,6 @@ describe.skipIf(!BUILT).concurrent('what leaves the process', { timeout: CASE_TI
       const env = {
         OTEL_LOG_LEVEL: 'debug',
         AXONFLOW_DEBUG: 'true',
-        // One attempt per call: the client's retry diagnostic quotes the agent's words before
-        // they are scrubbed, which this case does not cover.
-        AXONFLOW_RETRY_MAX_ATTEMPTS: '1',
         CALLS: calls([
           { prompt: 'Echo my credentials [5xx]', tag: 1 },
           { sdk: 'anthropic', prompt: 'Echo my credentials [auth]', tag: 2 },
@@ -256,15 +253,8 @@ describe.skipIf(!BUILT).concurrent('what leaves the process', { timeout: CASE_TI
         expect(String(pre.attributes['axonflow.block_reason']).length).toBeLessThanOrEqual(257);
         expect(String(chat.status.message).length).toBeLessThanOrEqual(256 + '…[truncated]'.length);
       }
-      // The audit span repeats the context id as the agent sent it; every other value is capped.
-      const others = w
-        .spans()
-        .map(s =>
-          s.name === 'axonflow.audit'
-            ? { ...s, attributes: { ...s.attributes, 'axonflow.context_id': '' } }
-            : s,
-        );
-      for (const value of exportedStrings(others)) {
+      // Every exported value, the audit span's context id included, is capped and cleaned.
+      for (const value of exportedStrings(w.spans())) {
         expect(value.length).toBeLessThanOrEqual(300);
         expect(value).not.toMatch(CONTROL);
       }
@@ -302,7 +292,7 @@ describe.skipIf(!BUILT).concurrent('what leaves the process', { timeout: CASE_TI
     });
   });
 
-  it('a span processor of the app whose onEnd throws (programmatic NodeSDK setup) → every app call still returns, our spans are still exported', async () => {
+  it('a span processor of the app whose onEnd throws (programmatic NodeSDK setup) → every app call still returns, our spans are still exported, both allowed calls are audited', async () => {
     await withWorld({}, async w => {
       const env = {
         OTEL_LOG_LEVEL: 'error',
@@ -324,6 +314,9 @@ describe.skipIf(!BUILT).concurrent('what leaves the process', { timeout: CASE_TI
       expect(w.named('axonflow.pre_check')).toHaveLength(3);
       expect(chats.get(3)?.status.code).toBe(2);
       expect(chats.get(3)?.attributes['error.type']).toBe('AXONFLOW_POLICY_VIOLATION');
+      // The throw in onEnd costs neither the decision attributes nor the audit record.
+      expect(chats.get(1)?.attributes['axonflow.decision']).toBe('allow');
+      expect(w.sandbox.audits()).toHaveLength(2);
     });
   });
 });
