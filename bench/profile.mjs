@@ -2,9 +2,10 @@
 // profiler starts after a warm-up, so module loading and JIT warm-up stay out of the profile.
 //
 //   node bench/profile.mjs <scenario> [--seconds N] [--save file.cpuprofile] [--json out.json]
+//   node bench/profile.mjs --compare a,b,c [--seconds N] [--json out.json]
 //   node bench/profile.mjs --summarize file.cpuprofile   (e.g. one written by node --cpu-prof)
 //
-// Scenarios: uninstrumented, tracing, cached, uncached, breaker, stream-plain, stream-ours
+// Scenarios: uninstrumented, floor, tracing, cached, uncached, breaker, stream-plain, stream-ours
 // (openai 7 with the in-process fetch, as in the instrumentation suite), precheck-cached,
 // precheck-uncached, precheck-breaker (AxonFlowClient alone). The summary gives self time per
 // function, per owner (our build, each package, Node internals, GC), and our own top frames,
@@ -18,7 +19,7 @@ import { MODEL, openaiFetch } from './lib/canned.mjs';
 import { DIST } from './lib/dist.mjs';
 import { setupOtel } from './lib/otel.mjs';
 import { closedPort, startAgentStub } from './lib/processes.mjs';
-import { PROMPT } from './lib/workload.mjs';
+import { floorSpan, openaiUsage, PROMPT } from './lib/workload.mjs';
 
 const OURS = 'axonflow-otel';
 
@@ -74,7 +75,7 @@ export function summarizeProfile(profile) {
   return {
     sampledMs: Math.round(total / 1000),
     bySelfTime: top(self, 60),
-    byOwner: top(owners, 12),
+    byOwner: top(owners, 20),
     oursBySelfTime: top(ours, 30),
   };
 }
@@ -123,6 +124,16 @@ async function scenarios() {
   return {
     table: {
       uninstrumented: [off, () => chat(PROMPT)],
+      floor: [
+        off,
+        () =>
+          floorSpan(
+            otel.tracer,
+            { provider: 'openai', model: MODEL },
+            () => chat(PROMPT),
+            openaiUsage,
+          ),
+      ],
       tracing: [{ governance: false }, () => chat(PROMPT)],
       cached: [{ client: agent }, () => chat(PROMPT)],
       uncached: [{ client: agent }, () => chat(`${PROMPT} #${n++}`)],
@@ -175,6 +186,89 @@ async function profileScenario(name, seconds) {
   return { profile, calls, cpuUsPerCall: (cpu.user + cpu.system) / calls };
 }
 
+const nowUs = () => Number(process.hrtime.bigint() / 1000n);
+
+/**
+ * Several scenarios in one profile: they alternate in batches of 20 calls (as in the suites),
+ * each batch's time window is recorded, and every sample is attributed to the scenario whose
+ * window holds it (V8's profile clock and `process.hrtime` are the same monotonic clock). All
+ * scenarios thus share the machine's conditions, and the result is µs per call by owner.
+ */
+async function compareScenarios(names, seconds) {
+  const env = await scenarios();
+  const table = names.map(name => {
+    const entry = env.table[name];
+    if (!entry) throw new Error(`unknown scenario ${name}; one of ${Object.keys(env.table)}`);
+    return { name, config: entry[0], call: entry[1], calls: 0, cpuUs: 0 };
+  });
+  for (const s of table) {
+    env.use(s.config);
+    const warmEnd = performance.now() + 500;
+    while (performance.now() < warmEnd) await s.call();
+  }
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.setSamplingInterval', { interval: 100 });
+  await session.post('Profiler.start');
+  const windows = [];
+  const end = performance.now() + seconds * 1000;
+  for (let k = 0; performance.now() < end; k++) {
+    for (let j = 0; j < table.length; j++) {
+      const s = table[(j + k) % table.length];
+      env.use(s.config);
+      const cpu0 = process.cpuUsage();
+      const t0 = nowUs();
+      for (let i = 0; i < 20; i++) await s.call();
+      windows.push([t0, nowUs(), s]);
+      const cpu = process.cpuUsage(cpu0);
+      s.cpuUs += cpu.user + cpu.system;
+      s.calls += 20;
+    }
+  }
+  const { profile } = await session.post('Profiler.stop');
+  session.disconnect();
+  await env.close();
+
+  const byId = new Map(profile.nodes.map(n => [n.id, n]));
+  const owners = new Map(table.map(s => [s, new Map()]));
+  const ours = new Map(table.map(s => [s, new Map()]));
+  let t = profile.startTime;
+  let w = 0;
+  let attributed = 0;
+  for (let i = 0; i < profile.samples.length; i++) {
+    const dt = profile.timeDeltas[i] ?? 0;
+    t += dt;
+    while (w < windows.length && windows[w][1] < t) w++;
+    if (w >= windows.length) break;
+    if (t < windows[w][0]) continue;
+    const frame = byId.get(profile.samples[i]).callFrame;
+    if (frame.url === 'node:inspector' || frame.functionName === '(idle)') continue;
+    const s = windows[w][2];
+    const o = owner(frame);
+    owners.get(s).set(o, (owners.get(s).get(o) ?? 0) + dt);
+    if (o === OURS)
+      ours.get(s).set(frameName(frame), (ours.get(s).get(frameName(frame)) ?? 0) + dt);
+    attributed += dt;
+  }
+  const perCall = (map, s, n) =>
+    [...map.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, n)
+      .map(([name, us]) => ({ name, usPerCall: Math.round((100 * us) / s.calls) / 100 }));
+  return {
+    scenarios: table.map(s => ({
+      scenario: s.name,
+      calls: s.calls,
+      cpuUsPerCall: s.cpuUs / s.calls,
+      sampledUsPerCall: [...owners.get(s).values()].reduce((a, b) => a + b, 0) / s.calls,
+      byOwner: perCall(owners.get(s), s, 25),
+      ours: perCall(ours.get(s), s, 15),
+    })),
+    attributedMs: Math.round(attributed / 1000),
+  };
+}
+
 function print(summary) {
   const line = ({ name, pct }) => console.log(`${String(pct).padStart(6)}%  ${name}`);
   console.log(`sampled ${summary.sampledMs} ms`);
@@ -194,6 +288,10 @@ const option = flag => {
 if (import.meta.url === `file://${process.argv[1]}`) {
   if (args[0] === '--summarize') {
     print(summarizeProfile(JSON.parse(readFileSync(args[1], 'utf8'))));
+  } else if (args[0] === '--compare') {
+    const result = await compareScenarios(args[1].split(','), Number(option('--seconds') ?? 8));
+    if (option('--json')) writeFileSync(option('--json'), JSON.stringify(result));
+    else console.log(JSON.stringify(result, null, 2));
   } else {
     const name = args[0];
     const { profile, calls, cpuUsPerCall } = await profileScenario(

@@ -32,14 +32,8 @@ import { fmt, renderChart, renderReport } from './lib/report.mjs';
 const BENCH = dirname(fileURLToPath(import.meta.url));
 const ROOT = dirname(BENCH);
 const SNAPSHOT = join(BENCH, '.run', 'dist');
-const PROFILES = [
-  'precheck-cached',
-  'precheck-breaker',
-  'precheck-uncached',
-  'tracing',
-  'cached',
-  'stream-ours',
-];
+const PROFILES = ['precheck-cached', 'precheck-breaker', 'precheck-uncached', 'stream-ours'];
+const COMPARED = ['uninstrumented', 'floor', 'tracing', 'cached', 'breaker'];
 
 const args = process.argv.slice(2);
 const option = flag => {
@@ -53,7 +47,7 @@ const profile = !args.includes('--no-profile') && (!quick || args.includes('--pr
 
 function git(...argv) {
   try {
-    return execFileSync('git', argv, { cwd: ROOT, encoding: 'utf8' }).trim();
+    return execFileSync('git', argv, { cwd: ROOT, encoding: 'utf8' }).trimEnd();
   } catch {
     return '';
   }
@@ -144,7 +138,7 @@ async function runProfiles(tmp) {
       join(BENCH, 'profile.mjs'),
       scenario,
       '--seconds',
-      '3',
+      '2',
       '--json',
       out,
     ]);
@@ -154,7 +148,37 @@ async function runProfiles(tmp) {
         : { scenario, error: stderr.trim().split('\n').slice(-3).join(' ') },
     );
   }
-  return profiles;
+  const out = join(tmp, 'profile-compare.json');
+  console.log(`bench: profile ${COMPARED.join(', ')} side by side …`);
+  const { code, stderr } = await node([
+    join(BENCH, 'profile.mjs'),
+    '--compare',
+    COMPARED.join(','),
+    '--seconds',
+    '10',
+    '--json',
+    out,
+  ]);
+  const compared =
+    code === 0 && existsSync(out)
+      ? JSON.parse(readFileSync(out, 'utf8'))
+      : { error: stderr.trim().split('\n').slice(-3).join(' ') };
+  return { profiles, compared };
+}
+
+/**
+ * The project's formatter also covers Markdown and SVG files under bench/: format what this run
+ * wrote there, so `biome check .` stays clean. Files outside the repository are left as written.
+ */
+function formatWithBiome(files) {
+  const biome = join(ROOT, 'node_modules', '.bin', 'biome');
+  const inside = files.filter(f => f.startsWith(`${ROOT}/`));
+  if (inside.length === 0 || !existsSync(biome)) return;
+  try {
+    execFileSync(biome, ['format', '--write', ...inside], { cwd: ROOT, stdio: 'ignore' });
+  } catch {
+    console.error('bench: could not format the report with biome; run `npm run format`');
+  }
 }
 
 /** Installs the peers from bench/peers/package-lock.json when they are not installed yet. */
@@ -204,7 +228,7 @@ async function main() {
   const machine = machineInfo();
   const suites = [];
   for (const file of files) suites.push(await runSuite(file, tmp));
-  const profiles = profile ? await runProfiles(tmp) : [];
+  const { profiles, compared } = profile ? await runProfiles(tmp) : { profiles: [] };
   rmSync(tmp, { recursive: true, force: true });
 
   const results = {
@@ -218,11 +242,13 @@ async function main() {
     },
     suites,
     profiles,
+    profileCompare: compared,
   };
   mkdirSync(outDir, { recursive: true });
   writeFileSync(join(outDir, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
   writeFileSync(join(outDir, 'REPORT.md'), renderReport(results, { method: METHOD, notes }));
   writeFileSync(join(outDir, 'overhead.svg'), renderChart(results));
+  formatWithBiome([join(outDir, 'REPORT.md'), join(outDir, 'overhead.svg')]);
 
   const rows = suites.flatMap(s => s.rows);
   const judged = rows.filter(r => r.pass === true || r.pass === false);

@@ -1,12 +1,14 @@
 // A minimal AxonFlow agent for the benchmarks, run in a process of its own so that it does not
 // share the measured process's event loop: it approves every pre-check (a fresh context id, valid
-// for an hour), accepts every audit, and answers /health. Keep-alive outlives the pauses between
+// for an hour), accepts every audit, and answers /health; under `/hang/` it never answers. Keep-alive outlives the pauses between
 // rounds, so a round never pays for a new connection. Prints `{"port": N}` once listening; exits
 // when its stdin closes.
 import { createServer } from 'node:http';
 
 let contexts = 0;
 const server = createServer((req, res) => {
+  // `/hang/…`: accept the request and never answer (a hung agent).
+  if (req.url.startsWith('/hang/')) return;
   const chunks = [];
   req.on('data', chunk => chunks.push(chunk));
   req.on('end', () => {
@@ -43,5 +45,8 @@ server.requestTimeout = 0;
 server.listen(0, '127.0.0.1', () => {
   process.stdout.write(`${JSON.stringify({ port: server.address().port })}\n`);
 });
-process.stdin.on('end', () => server.close(() => process.exit(0)));
+process.stdin.on('end', () => {
+  server.closeAllConnections();
+  server.close(() => process.exit(0));
+});
 process.stdin.resume();

@@ -18,7 +18,7 @@ export const METHOD = [
   '  run against the sandbox (SDK default fetch, agent over undici) shows the realistic case.',
   '- **Interleaved short batches, CPU time.** On this kind of shared machine the CPU time of the',
   '  same work jumps 2–10× for stretches of milliseconds to seconds. So each scenario runs many',
-  '  short batches (10–20 calls, a few ms), alternated: a sub-round runs one batch of every',
+  '  short batches (2–20 calls, a few ms), alternated: a sub-round runs one batch of every',
   '  scenario, the order rotating (A B C, B C A, C A B, …); a round is 25–30 sub-rounds. A batch',
   '  records process CPU time (`process.cpuUsage()`, all threads, user + system), wall time per',
   '  call, and the latency of every call. "CPU per call" is the median over batches with p25–p75;',
@@ -47,14 +47,18 @@ export const METHOD = [
   '  individually timed calls (p50/p99) and a mitata cross-check in results.json. Uncached: a',
   '  unique prompt per call, interleaved with a raw undici `Pool.request` of the same JSON body and',
   '  headers to the same stub, and with three raw variants that each add one thing our transport',
-  '  does; the overhead is judged on the per-call latency p50 of all calls of each.',
+  '  does; the overhead is judged on the per-call latency p50 of all calls of each. A hung agent',
+  '  (the stub accepts and never answers) must fail each call open at the 200 ms deadline until',
+  '  the breaker opens after 2 failures.',
   '- **Peers** are installed from the npm registry in `bench/peers` (own package.json and lock).',
   '  Every instrumentation is constructed, then disabled, before the SDKs are required, so each',
   '  require hook records the SDK without patching it; a scenario enables exactly one. A peer counts',
   '  only if calls made while it is enabled produce spans of its own scope; otherwise it is reported',
   '  as "did not patch". Peers run with their defaults and, where they have one, with content',
-  '  capture off. Heap: `heapUsed` after a full GC before and after 10,000 calls (spans flushed),',
-  '  after 1,000 warm-up calls; resolution is about ±50 KiB.',
+  '  capture off. Heap: `heapUsed` after a full GC (spans flushed) before and after two',
+  '  consecutive runs of 10,000 calls, after 500 warm-up calls; the table shows the second run (the',
+  '  first still holds one-time growth, 0.5–0.9 MiB, kept in results.json). Resolution is about',
+  '  ±100 KiB per 10,000 calls.',
   '- **Profiles.** After the suites, `bench/profile.mjs` runs six hot paths in a loop under the V8',
   '  sampling profiler (started after a warm-up); the tables below come from those profiles.',
   '- **Quick mode** (`--quick`) runs far fewer rounds (CI-sized, no heap, no profiles) and writes',
@@ -82,6 +86,15 @@ function share(p, parts) {
 }
 
 const met = row => (row.pass ? 'met' : 'missed');
+
+/** µs per call of our functions whose name starts with any of `prefixes`, side-by-side profile. */
+function oursIn(results, scenario, prefixes) {
+  const s = results.profileCompare?.scenarios?.find(x => x.scenario === scenario);
+  if (!s) return undefined;
+  return s.ours
+    .filter(f => prefixes.some(p => f.name.startsWith(p)))
+    .reduce((sum, f) => sum + f.usPerCall, 0);
+}
 
 export function notes(results) {
   const lines = [];
@@ -115,21 +128,11 @@ export function notes(results) {
 
   const governed = findRow(results, 'instrumentation.openai7 governed (cached decision) above');
   const hit = findRow(results, 'client.preCheck cached decision');
-  const floor = findRow(results, 'instrumentation.openai7 floor');
-  if (governed && hit && floor?.details?.addedCpuUs) {
-    const twoSpans = 2 * floor.details.addedCpuUs.p50;
-    const rest = governed.value - hit.details.cpuUs.p50 - twoSpans;
+  if (governed && hit) {
     lines.push(
       `- **Governed with a cached decision** costs ${fmt(governed.value)} µs CPU per call above tracing only (target ≤ 25, ${met(
         governed,
-      )}). A rough split from this run's own numbers: the cached \`preCheck\` itself ${fmt(
-        hit.details.cpuUs.p50,
-      )} µs (client suite, CPU); two more spans per call (\`axonflow.pre_check\`, \`axonflow.delegate\`), at about what the floor adds for its one span, ${fmt(
-        twoSpans,
-      )} µs; ${rest > 0 ? `the remaining ${fmt(rest)} µs is` : 'these cover it; the rest is within noise:'} the gate (options spread in \`withGate\`, the`,
-      '  `prepareOptions` promise hop, `enterGate`), the pre-check request (prompt rendering via',
-      '  `adapter.input` + `renderPrompt`, the context object), recording the decision on two spans',
-      '  with `sanitizeAgentText`, two metric records, and the audit hand-off (`attachAuditData`).',
+      )}). The cached \`preCheck\` alone takes ${fmt(hit.details.cpuUs.p50)} µs of CPU (client suite); inside an instrumented call it costs more (see the cache-key note). The rest: two more spans (\`axonflow.pre_check\`, \`axonflow.delegate\`) with their attributes, the gate (the options spread in \`withGate\`, the \`prepareOptions\` promise hop, \`enterGate\`), building the pre-check request (\`adapter.input\` + \`renderPrompt\`, the context object), recording the decision on two spans with \`sanitizeAgentText\`, two metric records, and the audit hand-off (\`attachAuditData\`, a WeakMap entry per span); the side-by-side profile below splits it by owner.`,
     );
   }
 
@@ -162,7 +165,9 @@ export function notes(results) {
               1,
             )} % of self time.`
           : ''
-      } A cached pre-check takes ${fmt(hit?.value)} µs in all.`,
+      } A cached pre-check takes ${fmt(hit?.value)} µs in all. Inside an instrumented call it costs more: in the side-by-side profile, \`stableJson\`, its replacer and \`cacheKey\` take ${fmt(
+        oursIn(results, 'cached', ['stableJson', '(anonymous) (src/client/cache.ts)', 'cacheKey']),
+      )} µs per governed call (the SHA-256 native frames come on top).`,
     );
   }
 
@@ -178,6 +183,12 @@ export function notes(results) {
               share(pb, ['AxonFlowError (src/client/errors.ts)']),
               1,
             )} % of self time.`
+          : ''
+      }${
+        oursIn(results, 'breaker', ['AxonFlowError']) !== undefined
+          ? ` Inside an instrumented call the stack is deeper and the constructor costs ${fmt(
+              oursIn(results, 'breaker', ['AxonFlowError']),
+            )} µs per call (side-by-side profile, \`breaker\` column).`
           : ''
       } The cache key is computed before the breaker is asked, and the call still goes through \`coalesce\` and three async functions. Asking the breaker first and building the fail-open result without an Error would leave a clock read and one object.`,
     );
@@ -197,7 +208,7 @@ export function notes(results) {
         variant('AbortSignal'),
       )} µs, \`PreCheckResponseSchema.safeParse\` (zod) ${fmt(variant('zod'))} µs, reading the body with \`for await\` + secure-json-parse ${fmt(
         variant('body read'),
-      )} µs. The timeout signal is made in \`#run\` and never cleared: its timer fires a second later for a request long done and builds a \`DOMException\` with a stack${
+      )} µs. The timeout signal is made in \`#run\` and its timer is not cleared when the call ends: for a signal still reachable a second later it fires, for a request long done, and builds a \`DOMException\` with a stack${
         pu
           ? ` (${fmt(share(pu, ['DOMException']) ?? 0, 1)} % of self time in the \`precheck-uncached\` profile)`
           : ''
@@ -214,18 +225,44 @@ export function notes(results) {
     );
   }
 
-  const tracingProfile = profileOf(results, 'tracing');
-  if (tracingProfile) {
-    const top = tracingProfile.oursBySelfTime
-      .slice(0, 5)
-      .map(
-        f =>
-          `${f.name} ${fmt(f.pct, 1)} % (≈ ${fmt((f.pct / 100) * tracingProfile.cpuUsPerCall)} µs per call)`,
-      )
-      .join(', ');
-    lines.push(
-      `- **Where tracing-only time goes** (\`tracing\` profile, our frames by self time): ${top}. Per call, besides the span: \`commonAttributes\` builds the attribute object through a closure per attribute, \`#end\` filters finish reasons and builds a second attribute object, \`#recordMetrics\` spreads two or three attribute objects for instruments that are no-ops without a MeterProvider, and \`observe()\` adds a \`.then\` on \`responsePromise\` and an async wrapper around \`parseResponse\` (one more promise per call).`,
-    );
+  const sc = results.profileCompare?.scenarios;
+  if (sc?.length) {
+    const by = name => sc.find(s => s.scenario === name);
+    const get = (s, owner) => s?.byOwner.find(o => o.name === owner)?.usPerCall ?? 0;
+    const diff = (a, b) => {
+      const owners = [...new Set([...a.byOwner, ...b.byOwner].map(o => o.name))];
+      return owners
+        .map(o => [o, get(a, o) - get(b, o)])
+        .sort((x, y) => y[1] - x[1])
+        .slice(0, 5)
+        .map(([o, d]) => `${o} ${fmt(d)}`)
+        .join(', ');
+    };
+    const plain = by('uninstrumented');
+    const tracing = by('tracing');
+    const cached = by('cached');
+    if (plain && tracing) {
+      lines.push(
+        `- **Where tracing-only time goes** (side-by-side profile, µs per call): ${fmt(
+          tracing.sampledUsPerCall - plain.sampledUsPerCall,
+        )} µs sampled above uninstrumented; largest increases by owner: ${diff(tracing, plain)}. Our own functions: ${tracing.ours
+          .slice(0, 5)
+          .map(f => `${f.name} ${fmt(f.usPerCall)}`)
+          .join(
+            ', ',
+          )}. Besides the span itself, per call: \`commonAttributes\` builds the attribute object through a closure per attribute, \`#end\` builds a second attribute object, \`#recordMetrics\` spreads two or three attribute objects for instruments that are no-ops without a MeterProvider, and \`observe()\` adds a \`.then\` on \`responsePromise\` and an async wrapper around \`parseResponse\` (one more promise per call).`,
+      );
+    }
+    if (tracing && cached) {
+      lines.push(
+        `- **Where the cached-decision gate's time goes** (same profile): ${fmt(
+          cached.sampledUsPerCall - tracing.sampledUsPerCall,
+        )} µs sampled above tracing only; by owner: ${diff(cached, tracing)}. Our top functions there: ${cached.ours
+          .slice(0, 6)
+          .map(f => `${f.name} ${fmt(f.usPerCall)}`)
+          .join(', ')}.`,
+      );
+    }
   }
 
   const peerRows = results.suites.find(s => s.suite === 'peers')?.rows ?? [];

@@ -69,8 +69,61 @@ function loadText(s) {
   return l ? `${fmt(l.before, 2)} → ${fmt(l.after, 2)}` : '';
 }
 
-function profileSection(profiles) {
-  if (!profiles?.length) return '';
+const LABELS = {
+  uninstrumented: 'uninstrumented',
+  floor: 'floor',
+  tracing: 'ours: tracing only',
+  cached: 'ours: governed, cached',
+  breaker: 'ours: agent down, breaker open',
+};
+
+/** µs per call by owner and our top functions, from the side-by-side profile. */
+function compareSection(compared) {
+  if (!compared?.scenarios?.length) {
+    return compared?.error ? [`Side-by-side profile failed: ${compared.error}`, ''] : [];
+  }
+  const sc = compared.scenarios;
+  const get = (s, owner) => s.byOwner.find(o => o.name === owner)?.usPerCall ?? 0;
+  const base = sc.find(s => s.scenario === 'uninstrumented') ?? sc[0];
+  const owners = [...new Set(sc.flatMap(s => s.byOwner.map(o => o.name)))]
+    .map(o => ({ o, spread: Math.max(...sc.map(s => get(s, o))) - get(base, o) }))
+    .sort((a, b) => b.spread - a.spread)
+    .slice(0, 14)
+    .map(x => x.o);
+  const out = [
+    '### Side by side: µs of CPU per call by owner (openai 7, in-process fetch)',
+    '',
+    `One profile of ${fmt(compared.attributedMs / 1000, 1)} s in which the scenarios alternate in`,
+    'batches of 20 calls (as in the suites); each sample is attributed to the batch running when',
+    'it was taken, so all columns share the same machine conditions. Values are sampled self time',
+    'per call (the profiler samples every 100 µs, so single values below ~0.5 µs are rough).',
+    '',
+    `| Owner | ${sc.map(s => LABELS[s.scenario] ?? s.scenario).join(' | ')} |`,
+    `| --- | ${sc.map(() => '---').join(' | ')} |`,
+    `| **all sampled** | ${sc.map(s => fmt(s.sampledUsPerCall)).join(' | ')} |`,
+    ...owners.map(o => `| ${cell(o)} | ${sc.map(s => fmt(get(s, o))).join(' | ')} |`),
+    '',
+    '| Our function (source), µs per call | ' +
+      sc
+        .filter(s => s.ours.length)
+        .map(s => LABELS[s.scenario] ?? s.scenario)
+        .join(' | ') +
+      ' |',
+  ];
+  const withOurs = sc.filter(s => s.ours.length);
+  const fns = [...new Set(withOurs.flatMap(s => s.ours.slice(0, 8).map(f => f.name)))];
+  out.push(`| --- | ${withOurs.map(() => '---').join(' | ')} |`);
+  for (const f of fns) {
+    out.push(
+      `| ${cell(f)} | ${withOurs.map(s => fmt(s.ours.find(x => x.name === f)?.usPerCall ?? 0)).join(' | ')} |`,
+    );
+  }
+  out.push('');
+  return out;
+}
+
+function profileSection(profiles, compared) {
+  if (!profiles?.length && !compared) return '';
   const out = [
     '## Where the time goes (CPU profiles)',
     '',
@@ -78,6 +131,7 @@ function profileSection(profiles) {
     'with the V8 sampling profiler (100 µs interval) started after a 1 s warm-up. Shares are of',
     'all samples except idle time; "self time" is time in the function itself, not its callees.',
     '',
+    ...compareSection(compared),
   ];
   for (const p of profiles) {
     if (p.error) {
@@ -156,7 +210,7 @@ export function renderReport(results, texts) {
     if (s.error) out.push('```', s.error, '```', '');
   }
   out.push('## Added CPU per call', '', '![Added CPU µs per call](overhead.svg)', '');
-  out.push(profileSection(results.profiles));
+  out.push(profileSection(results.profiles, results.profileCompare));
   out.push('## Notes', '', ...texts.notes(results), '');
   return `${out.join('\n').replace(/\n{3,}/g, '\n\n')}\n`;
 }
@@ -218,7 +272,8 @@ export function renderChart(results) {
           ? '#d0d7de'
           : '#d4a72c';
   const svg = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${height}" viewBox="0 0 ${W} ${height}" font-family="system-ui, -apple-system, Segoe UI, Helvetica, Arial, sans-serif" font-size="12">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${height}" viewBox="0 0 ${W} ${height}" font-family="system-ui, -apple-system, Segoe UI, Helvetica, Arial, sans-serif" font-size="12" role="img" aria-labelledby="title">`,
+    '<title id="title">Added CPU µs per call over the uninstrumented SDK, by scenario and peer</title>',
     `<rect width="${W}" height="${height}" fill="#ffffff"/>`,
     `<text x="10" y="20" font-size="15" font-weight="600">Added CPU per call over the uninstrumented SDK (µs)</text>`,
     `<text x="10" y="38" fill="#57606a">CPU time; bar: median of paired differences over all sub-rounds; whisker: p25–p75; ▸ beyond the scale.</text>`,

@@ -4,6 +4,7 @@
 //   body to the same stub, interleaved in the same run (target: our overhead ≤ 20 % of the raw
 //   round trip, compared on per-call latency p50);
 // - the breaker open (agent port closed; target p50 ≤ 10 µs);
+// - a hung agent: each call fails open at the deadline, until the breaker opens;
 // - mitata micro-benchmarks of the pure parts of the cache key, for the breakdown.
 process.env.AXONFLOW_TELEMETRY = 'off';
 
@@ -34,15 +35,15 @@ const SIZES = {
     breakdownMs: 40,
   },
   full: {
-    batches: 100,
+    batches: 60,
     batchSize: 2000,
-    samples: 100_000,
-    mitataMs: 600,
-    rounds: 10,
+    samples: 50_000,
+    mitataMs: 500,
+    rounds: 8,
     subRounds: 30,
     calls: 10,
-    warmupMs: 1500,
-    breakdownMs: 300,
+    warmupMs: 1000,
+    breakdownMs: 250,
   },
 };
 /** The request the instrumentation sends for a chat call (see governed-call.ts). */
@@ -299,13 +300,59 @@ export async function run({ quick = false } = {}) {
       ),
     });
 
-    // --- 4. Breakdown of the cached path: the pure parts, by mitata ----------------------------
+    // --- 4. A hung agent: fail open at the deadline, then the breaker -------------------------
+    rows.push(...(await hungAgent(AxonFlowClient, stub.url)));
+
+    // --- 5. Breakdown of the cached path: the pure parts, by mitata ----------------------------
     rows.push(...(await breakdown(size)));
   } finally {
     await Promise.all([cached.close(), uncached.close(), down.close(), raw.close()]);
     await stub.close();
   }
   return rows;
+}
+
+/**
+ * An agent that accepts requests and never answers: each call must fail open at the deadline
+ * (not later), and once the breaker has seen `failureThreshold` failures, calls must stop
+ * waiting at all.
+ */
+async function hungAgent(AxonFlowClient, stubUrl) {
+  const timeoutMs = 200;
+  const client = new AxonFlowClient({
+    endpoint: `${stubUrl}/hang`,
+    telemetry: false,
+    timeoutMs,
+    breaker: { failureThreshold: 2, resetTimeoutMs: 3_600_000 },
+  });
+  const calls = [];
+  try {
+    for (let i = 0; i < 6; i++) {
+      const t0 = performance.now();
+      const result = await client.preCheck(request(`hung agent ${i}`));
+      calls.push({ ms: performance.now() - t0, reason: result.failOpenReason });
+    }
+  } finally {
+    await client.close();
+  }
+  const waited = calls.filter(c => c.reason === 'timeout');
+  const refused = calls.filter(c => c.reason === 'circuit_open');
+  const slowest = Math.max(...waited.map(c => c.ms));
+  const ok = waited.length === 2 && refused.length === 4;
+  return [
+    {
+      name: `${PREFIX}.preCheck against a hung agent: time to fail open (deadline ${timeoutMs} ms)`,
+      unit: 'ms',
+      value: rounded(slowest, 1),
+      target: `<= ${timeoutMs * 1.25} (deadline + 25 %), then the breaker opens`,
+      pass: ok && slowest <= timeoutMs * 1.25,
+      details: rounded({
+        calls,
+        openedAfter: waited.length,
+        afterOpenMs: refused.map(c => c.ms),
+      }),
+    },
+  ];
 }
 
 /** mitata p50 of the cache-key parts the cached path runs on every call. */

@@ -40,12 +40,12 @@ const SIZES = {
     sandboxCalls: 3,
   },
   full: {
-    rounds: 12,
+    rounds: 8,
     subRounds: 30,
     calls: 20,
     longStreamCalls: 2,
-    warmupMs: 1000,
-    sandboxRounds: 6,
+    warmupMs: 800,
+    sandboxRounds: 4,
     sandboxCalls: 5,
   },
 };
