@@ -25,6 +25,11 @@ export class CircuitBreaker {
     return this.#state;
   }
 
+  /** True while the circuit is open and not yet due for a probe; no side effect. */
+  get refusing(): boolean {
+    return this.#state === 'open' && this.#now() - this.#openedAt < this.#resetMs;
+  }
+
   /**
    * Asks to make a call. Returns false when the circuit refuses it. A `true` in half-open state
    * makes the caller the probe: it must report `onSuccess` or `onFailure` (or `onNeutral`).

@@ -53,23 +53,28 @@ export class DecisionCache<V extends object> {
 
 /**
  * Hashes the parts of a request into a cache key. Parts are length-prefixed so that no two
- * different part lists can produce the same input (`["ab","c"]` vs `["a","bc"]`).
+ * different part lists can produce the same input (`["ab","c"]` vs `["a","bc"]`), and joined into
+ * one string first: one `update` call costs far less than one per part.
  */
 export function cacheKey(parts: readonly string[]): string {
-  const hash = createHash('sha256');
-  for (const part of parts) {
-    hash.update(`${part.length}:`);
-    hash.update(part);
-  }
-  return hash.digest('base64url');
+  let input = '';
+  for (const part of parts) input += `${part.length}:${part}`;
+  return createHash('sha256').update(input).digest('base64url');
 }
 
 /**
  * JSON with object keys sorted, so `{a,b}` and `{b,a}` share a key. Returns undefined for values
  * that JSON cannot represent (cycles, BigInt), which then bypass the cache.
+ *
+ * Pre-check contexts are nearly always flat objects of primitives; they take a fast path that
+ * avoids the replacer's per-node allocations (it was a fifth of a cached pre-check's cost).
  */
 export function stableJson(value: unknown): string | undefined {
   try {
+    if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+      const flat = flatStableJson(value as Record<string, unknown>);
+      if (flat !== undefined) return flat;
+    }
     return JSON.stringify(value, (_key, v) => {
       if (v && typeof v === 'object' && !Array.isArray(v)) {
         const sorted: Record<string, unknown> = Object.create(null);
@@ -81,4 +86,24 @@ export function stableJson(value: unknown): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** The same output as the general path, for an object whose values are all primitives. */
+function flatStableJson(value: Record<string, unknown>): string | undefined {
+  if (typeof (value as { toJSON?: unknown }).toJSON === 'function') return undefined;
+  const keys = Object.keys(value);
+  for (const k of keys) {
+    const v = value[k];
+    if (v !== null && typeof v === 'object') return undefined;
+  }
+  keys.sort();
+  let out = '{';
+  let first = true;
+  for (const k of keys) {
+    const encoded = JSON.stringify(value[k]);
+    if (encoded === undefined) continue; // functions, symbols, undefined: JSON leaves them out
+    out += `${first ? '' : ','}${JSON.stringify(k)}:${encoded}`;
+    first = false;
+  }
+  return `${out}}`;
 }

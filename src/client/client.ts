@@ -74,6 +74,20 @@ const FAIL_OPEN_PREFIX = 'AxonFlow unavailable (fail-open): ';
 const LOG_WINDOW_MS = 60_000;
 const CHAT_TYPES = new Set(['chat', 'llm_chat']);
 
+const CIRCUIT_OPEN_RESULT: PreCheckResult = Object.freeze({
+  approved: true,
+  contextId: '',
+  policies: Object.freeze([]),
+  blockReason: undefined,
+  expiresAt: undefined,
+  requiresRedaction: false,
+  rateLimit: undefined,
+  failOpen: true,
+  failOpenReason: 'circuit_open',
+  error: `${FAIL_OPEN_PREFIX}circuit breaker open after repeated agent failures`,
+  cached: false,
+});
+
 interface CallSpec {
   method: 'GET' | 'POST';
   path: string;
@@ -231,8 +245,12 @@ export class AxonFlowClient {
     if (key !== undefined) {
       const hit = this.#cache.get(key);
       if (hit) return hit as PreCheckResult;
-      return this.#cache.coalesce(key, () => this.#preCheckFromAgent(body, key));
     }
+    // A dead agent must cost next to nothing: while the circuit is open, production mode answers
+    // at once, without building an error (its stack trace was most of the cost).
+    if (this.#breaker?.refusing && this.#cfg.mode === 'production') return CIRCUIT_OPEN_RESULT;
+    if (key !== undefined)
+      return this.#cache.coalesce(key, () => this.#preCheckFromAgent(body, key));
     return this.#preCheckFromAgent(body, undefined);
   }
 
