@@ -2,6 +2,7 @@
 //
 //   node --expose-gc bench/run.mjs [--quick] [--only client,peers] [--out DIR] [--no-profile]
 //                                  [--strict]
+//   node bench/run.mjs --render [results.json]   (REPORT.md and overhead.svg again, no measuring)
 //
 // Runs every bench/suites/*.mjs (each exports `run({ quick })` returning rows
 // `{ name, unit, value, target, pass, details }`), each in a child process of its own, then CPU
@@ -24,7 +25,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import os from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { METHOD, notes } from './lib/notes.mjs';
 import { fmt, renderChart, renderReport } from './lib/report.mjs';
@@ -207,7 +208,21 @@ async function snapshotDist() {
   }
 }
 
+/** Renders REPORT.md and overhead.svg again from a results.json, without measuring anything. */
+function renderOnly(file) {
+  const results = JSON.parse(readFileSync(file, 'utf8'));
+  const dir = dirname(resolve(file));
+  writeFileSync(join(dir, 'REPORT.md'), renderReport(results, { method: METHOD, notes }));
+  writeFileSync(join(dir, 'overhead.svg'), renderChart(results));
+  formatWithBiome([join(dir, 'REPORT.md'), join(dir, 'overhead.svg')]);
+  console.log(`bench: rendered ${join(dir, 'REPORT.md')} from ${file}`);
+}
+
 async function main() {
+  if (args.includes('--render')) {
+    renderOnly(option('--render') ?? join(BENCH, 'results.json'));
+    return;
+  }
   const entry = join(ROOT, 'dist', 'esm', 'index.js');
   if (!existsSync(entry)) {
     console.error('bench: dist/esm/index.js is missing; run `npm run build` first');

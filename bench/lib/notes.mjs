@@ -229,8 +229,11 @@ export function notes(results) {
   if (sc?.length) {
     const by = name => sc.find(s => s.scenario === name);
     const get = (s, owner) => s?.byOwner.find(o => o.name === owner)?.usPerCall ?? 0;
+    // GC samples land on whichever batch happens to trigger a collection: too noisy per owner.
     const diff = (a, b) => {
-      const owners = [...new Set([...a.byOwner, ...b.byOwner].map(o => o.name))];
+      const owners = [...new Set([...a.byOwner, ...b.byOwner].map(o => o.name))].filter(
+        o => !o.includes('garbage collector'),
+      );
       return owners
         .map(o => [o, get(a, o) - get(b, o)])
         .sort((x, y) => y[1] - x[1])
@@ -243,9 +246,10 @@ export function notes(results) {
     const cached = by('cached');
     if (plain && tracing) {
       lines.push(
-        `- **Where tracing-only time goes** (side-by-side profile, µs per call): ${fmt(
-          tracing.sampledUsPerCall - plain.sampledUsPerCall,
-        )} µs sampled above uninstrumented; largest increases by owner: ${diff(tracing, plain)}. Our own functions: ${tracing.ours
+        `- **Where tracing-only time goes** (side-by-side profile, µs per call above uninstrumented, GC left out as too noisy to attribute per batch): ${diff(
+          tracing,
+          plain,
+        )}. Our own functions: ${tracing.ours
           .slice(0, 5)
           .map(f => `${f.name} ${fmt(f.usPerCall)}`)
           .join(
@@ -255,9 +259,10 @@ export function notes(results) {
     }
     if (tracing && cached) {
       lines.push(
-        `- **Where the cached-decision gate's time goes** (same profile): ${fmt(
-          cached.sampledUsPerCall - tracing.sampledUsPerCall,
-        )} µs sampled above tracing only; by owner: ${diff(cached, tracing)}. Our top functions there: ${cached.ours
+        `- **Where the cached-decision gate's time goes** (same profile, µs per call above tracing only, GC left out): ${diff(
+          cached,
+          tracing,
+        )}. Our top functions there: ${cached.ours
           .slice(0, 6)
           .map(f => `${f.name} ${fmt(f.usPerCall)}`)
           .join(', ')}.`,
