@@ -227,6 +227,29 @@ export class AxonFlowClient {
    * `approved: true, failOpen: true`; in sandbox mode it throws.
    */
   async preCheck(request: PreCheckRequest): Promise<PreCheckResult> {
+    const { body, key } = this.#preCheckRequest(request);
+    if (key !== undefined) {
+      const hit = this.#cache.get(key);
+      if (hit) return hit as PreCheckResult;
+    }
+    // A dead agent must cost next to nothing: while the circuit is open, production mode answers
+    // at once, without building an error (its stack trace was most of the cost).
+    if (this.#breaker?.refusing && this.#cfg.mode === 'production') return CIRCUIT_OPEN_RESULT;
+    if (key !== undefined)
+      return this.#cache.coalesce(key, () => this.#preCheckFromAgent(body, key));
+    return this.#preCheckFromAgent(body, undefined);
+  }
+
+  /**
+   * The decision `preCheck` would serve from the cache for this request, synchronously, or
+   * undefined. Lets a caller on the hot path skip the promise machinery when the answer is known.
+   */
+  peekDecision(request: PreCheckRequest): PreCheckResult | undefined {
+    const { key } = this.#preCheckRequest(request);
+    return key === undefined ? undefined : (this.#cache.get(key) as PreCheckResult | undefined);
+  }
+
+  #preCheckRequest(request: PreCheckRequest): { body: PreCheckWire; key: string | undefined } {
     const userToken = request.userToken || this.#cfg.userToken || 'anonymous';
     const body: PreCheckWire = {
       user_token: userToken,
@@ -242,16 +265,7 @@ export class AxonFlowClient {
       body.context,
       body.data_sources,
     );
-    if (key !== undefined) {
-      const hit = this.#cache.get(key);
-      if (hit) return hit as PreCheckResult;
-    }
-    // A dead agent must cost next to nothing: while the circuit is open, production mode answers
-    // at once, without building an error (its stack trace was most of the cost).
-    if (this.#breaker?.refusing && this.#cfg.mode === 'production') return CIRCUIT_OPEN_RESULT;
-    if (key !== undefined)
-      return this.#cache.coalesce(key, () => this.#preCheckFromAgent(body, key));
-    return this.#preCheckFromAgent(body, undefined);
+    return { body, key };
   }
 
   async #preCheckFromAgent(body: PreCheckWire, key: string | undefined): Promise<PreCheckResult> {

@@ -100,6 +100,8 @@ export class GovernedCall {
   readonly #metricAttrs: Attributes;
   readonly #sdkTracesItself: boolean;
   #decision: Promise<Decision> | undefined;
+  /** A pre-check was made (or served from the cache): the call waits at the gate. */
+  #governed = false;
   #decided: Decision | undefined;
   #delegate: Span | undefined;
   #gateEntered = false;
@@ -143,7 +145,7 @@ export class GovernedCall {
 
   /** True when the SDK must wait for a decision before sending anything. */
   get gated(): boolean {
-    return this.#decision !== undefined;
+    return this.#governed;
   }
 
   #startPreCheck(client: AxonFlowClient, input: CallInput, parent: Context): void {
@@ -171,6 +173,12 @@ export class GovernedCall {
     };
     if (callContext?.userToken) request.userToken = callContext.userToken;
     if (callContext?.dataSources) request.dataSources = callContext.dataSources;
+    this.#governed = true;
+    const known = client.peekDecision(request);
+    if (known !== undefined) {
+      this.#onDecision(known, preSpan, started);
+      return;
+    }
     this.#decision = client.preCheck(request).then(
       result => this.#onDecision(result, preSpan, started),
       err => this.#onPreCheckError(err, client, preSpan, started),
@@ -274,11 +282,16 @@ export class GovernedCall {
    * a deny (or, in sandbox mode, an agent failure) rejects, so the provider receives nothing.
    * Retries reuse the same decision: there is one pre-check per logical call.
    */
-  async enterGate(): Promise<void> {
+  enterGate(): Promise<void> | undefined {
     this.#gateEntered = true;
-    const decision = this.#decided ?? (await this.#decision);
-    if (decision?.kind === 'deny') throw decision.violation;
-    if (decision?.kind === 'error') throw decision.error;
+    // A decision already known (a cache hit) passes without a promise: the hot path stays lean.
+    if (this.#decided !== undefined) return this.#pass(this.#decided);
+    return this.#decision?.then(decision => this.#pass(decision));
+  }
+
+  #pass(decision: Decision): Promise<void> | undefined {
+    if (decision.kind === 'deny') return Promise.reject(decision.violation);
+    if (decision.kind === 'error') return Promise.reject(decision.error);
     if (this.#delegate === undefined && !this.#sdkTracesItself && !this.#ended) {
       try {
         this.#delegate = this.#env.tracer.startSpan(
@@ -290,6 +303,7 @@ export class GovernedCall {
         this.#env.diag.error('axonflow-otel: could not start the delegation span', err);
       }
     }
+    return undefined;
   }
 
   /**
@@ -339,7 +353,7 @@ export class GovernedCall {
 
   #onResponse(): void {
     this.#responseArrived = true;
-    if (this.#decision !== undefined && !this.#gateEntered && !bypassWarned) {
+    if (this.#governed && !this.#gateEntered && !bypassWarned) {
       bypassWarned = true;
       this.#env.diag.error(
         'axonflow-otel: an LLM request was sent without passing the governance gate (is prepareOptions overridden without calling super?)',
@@ -458,8 +472,7 @@ export class GovernedCall {
       const delegated =
         this.#delegate !== undefined || (this.#gateEntered && this.#decided?.kind !== 'deny');
       const skip = this.#auditSkipReason();
-      if (skip !== undefined && this.#decision !== undefined)
-        attrs[sc.ATTR_AXONFLOW_AUDIT_SKIPPED] = skip;
+      if (skip !== undefined && this.#governed) attrs[sc.ATTR_AXONFLOW_AUDIT_SKIPPED] = skip;
       if (err !== undefined) {
         const type = errorType(err);
         attrs[sc.ATTR_ERROR_TYPE] = type;
@@ -470,7 +483,7 @@ export class GovernedCall {
       }
       span.setAttributes(attrs);
       this.#recordMetrics(now, err);
-      if (this.#decision !== undefined && delegated) this.#handOffAudit(now, err, skip);
+      if (this.#governed && delegated) this.#handOffAudit(now, err, skip);
       if (this.#delegate && err !== undefined) {
         this.#delegate.setStatus({ code: SpanStatusCode.ERROR });
         this.#delegate.setAttribute(sc.ATTR_ERROR_TYPE, errorType(err));

@@ -242,7 +242,10 @@ export class AxonFlowInstrumentation extends InstrumentationBase<AxonFlowInstrum
             call = undefined;
           }
           if (typeof call?.enterGate !== 'function') return original.call(this, options, ...rest);
-          return call.enterGate().then(() => original.call(this, options, ...rest));
+          const gate = call.enterGate();
+          return gate === undefined
+            ? original.call(this, options, ...rest)
+            : gate.then(() => original.call(this, options, ...rest));
         },
     );
   }
