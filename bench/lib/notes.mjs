@@ -132,7 +132,7 @@ export function notes(results) {
     lines.push(
       `- **Governed with a cached decision** costs ${fmt(governed.value)} µs CPU per call above tracing only (target ≤ 25, ${met(
         governed,
-      )}). The cached \`preCheck\` alone takes ${fmt(hit.details.cpuUs.p50)} µs of CPU (client suite); inside an instrumented call it costs more (see the cache-key note). The rest: two more spans (\`axonflow.pre_check\`, \`axonflow.delegate\`) with their attributes, the gate (the options spread in \`withGate\`, the \`prepareOptions\` promise hop, \`enterGate\`), building the pre-check request (\`adapter.input\` + \`renderPrompt\`, the context object), recording the decision on two spans with \`sanitizeAgentText\`, two metric records, and the audit hand-off (\`attachAuditData\`, a WeakMap entry per span); the side-by-side profile below splits it by owner.`,
+      )}). The cached \`preCheck\` alone takes ${fmt(hit.details.cpuUs.p50)} µs of CPU (client suite); inside an instrumented call it costs more (see the cache-key note). The rest: two more spans (\`axonflow.pre_check\`, \`axonflow.delegate\`) with their attributes, the gate (the options spread in \`withGate\`, \`enterGate\` in \`prepareOptions\`), building the pre-check request (\`adapter.input\` + \`renderPrompt\`, the context object), recording the decision on two spans with \`sanitizeAgentText\`, two metric records, and the audit hand-off (\`attachAuditData\`, a WeakMap entry per span); the side-by-side profile below splits it by owner.`,
     );
   }
 
@@ -142,6 +142,11 @@ export function notes(results) {
   const keyAlt = row('cacheKey alternative');
   const sj = row('stableJson(context');
   const sjAlt = row('stableJson alternative');
+  const topOurs = (p, n) =>
+    p.oursBySelfTime
+      .slice(0, n)
+      .map(f => `${f.name} ${fmt(f.pct, 1)} %`)
+      .join(', ');
   if (key && sj) {
     const hashShare = share(pc, [
       'Hash (node:internal/crypto',
@@ -151,46 +156,51 @@ export function notes(results) {
       'digest (:0)',
       'Hash (:0)',
     ]);
+    const inCall = oursIn(results, 'cached', [
+      'stableJson',
+      'flatStableJson',
+      '(anonymous) (src/client/cache.ts)',
+      'cacheKey',
+    ]);
     lines.push(
-      `- **Hot spot — the decision-cache key** (\`src/client/cache.ts\`: \`cacheKey\`, \`stableJson\`; run by \`#decisionKey\` in \`src/client/client.ts\` on every pre-check, hit or miss, and while the breaker is open). \`cacheKey\` calls \`hash.update\` twice per part, 14 native calls for the 7 parts: mitata p50 ${fmt(
+      `- **The decision-cache key** (\`cacheKey\`, \`stableJson\` in \`src/client/cache.ts\`; every pre-check computes it, hit or miss). Measured with mitata: \`cacheKey\` over 7 parts ${fmt(
         key.value,
         0,
-      )} ns, against ${fmt(keyAlt?.value, 0)} ns for one \`crypto.hash('sha256', …, 'base64url')\` over the same length-prefixed parts joined (same key; checked in the bench). \`stableJson\` copies every object into a sorted null-prototype object through a replacer: ${fmt(
+      )} ns, against ${fmt(keyAlt?.value, 0)} ns for one \`crypto.hash('sha256', …, 'base64url')\` over the same length-prefixed input (same key; checked in the bench${
+        keyAlt && key.value > 1.5 * keyAlt.value
+          ? '; the one-shot call needs no `Hash` object, which `createHash` builds per key'
+          : ''
+      }); \`stableJson\` of the 3-key pre-check context ${fmt(
         sj.value,
         0,
-      )} ns for the 3-key context, against ${fmt(sjAlt?.value, 0)} ns for \`JSON.stringify\` with the sorted key list (same output for a flat object).${
+      )} ns, against ${fmt(sjAlt?.value, 0)} ns for \`JSON.stringify\` with the sorted key list (same output for a flat object). A cached pre-check takes ${fmt(
+        hit?.value,
+      )} µs in all.${
         pc
-          ? ` In the \`precheck-cached\` profile, SHA-256 frames have ${fmt(hashShare, 1)} % and \`src/client/cache.ts\` ${fmt(
-              share(pc, ['(src/client/cache.ts)']),
-              1,
-            )} % of self time.`
+          ? ` In the \`precheck-cached\` profile SHA-256 native frames have ${fmt(hashShare, 1)} % of self time; our top frames: ${topOurs(pc, 4)}.`
           : ''
-      } A cached pre-check takes ${fmt(hit?.value)} µs in all. Inside an instrumented call it costs more: in the side-by-side profile, \`stableJson\`, its replacer and \`cacheKey\` take ${fmt(
-        oursIn(results, 'cached', ['stableJson', '(anonymous) (src/client/cache.ts)', 'cacheKey']),
-      )} µs per governed call (the SHA-256 native frames come on top).`,
+      }${
+        inCall
+          ? ` Inside an instrumented call the key functions take ${fmt(inCall)} µs per governed call (side-by-side profile), the SHA-256 native frames on top.`
+          : ''
+      }`,
     );
   }
 
   const pb = profileOf(results, 'precheck-breaker');
   const open = findRow(results, 'client.preCheck with the breaker open');
   if (open) {
+    const errorShare = share(pb, ['AxonFlowError (src/client/errors.ts)']) ?? 0;
     lines.push(
-      `- **Hot spot — an Error per call while the breaker is open** (\`#run\` in \`src/client/client.ts\` throws \`new UnavailableError('circuit_open', …)\` when \`tryAcquire()\` refuses; \`#preCheckFromAgent\` catches it and builds the fail-open result). Measured ${fmt(
-        open.value,
-      )} µs per call (target ≤ 10, ${met(open)}).${
+      `- **Breaker open**: ${fmt(open.value)} µs per refused pre-check (target ≤ 10, ${met(open)}).${
         pb
-          ? ` In the \`precheck-breaker\` profile the \`AxonFlowError\` constructor (V8 capturing the stack trace) has ${fmt(
-              share(pb, ['AxonFlowError (src/client/errors.ts)']),
-              1,
-            )} % of self time.`
+          ? ` \`precheck-breaker\` profile, our top frames: ${topOurs(pb, 4)}; the \`AxonFlowError\` constructor (an Error's stack capture) has ${fmt(errorShare, 1)} % of self time${
+              errorShare > 10
+                ? ': building an error per refused call is the main cost; a constant fail-open result needs none'
+                : ''
+            }.`
           : ''
-      }${
-        oursIn(results, 'breaker', ['AxonFlowError']) !== undefined
-          ? ` Inside an instrumented call the stack is deeper and the constructor costs ${fmt(
-              oursIn(results, 'breaker', ['AxonFlowError']),
-            )} µs per call (side-by-side profile, \`breaker\` column).`
-          : ''
-      } The cache key is computed before the breaker is asked, and the call still goes through \`coalesce\` and three async functions. Asking the breaker first and building the fail-open result without an Error would leave a clock read and one object.`,
+      }`,
     );
   }
 
@@ -208,9 +218,9 @@ export function notes(results) {
         variant('AbortSignal'),
       )} µs, \`PreCheckResponseSchema.safeParse\` (zod) ${fmt(variant('zod'))} µs, reading the body with \`for await\` + secure-json-parse ${fmt(
         variant('body read'),
-      )} µs. The timeout signal is made in \`#run\` and its timer is not cleared when the call ends: for a signal still reachable a second later it fires, for a request long done, and builds a \`DOMException\` with a stack${
+      )} µs. \`#run\` makes an \`AbortSignal.timeout\` per call, and its timer is not cleared when the call ends: for a signal still reachable when it fires, it builds a \`DOMException\` with a stack for a request long done${
         pu
-          ? ` (${fmt(share(pu, ['DOMException']) ?? 0, 1)} % of self time in the \`precheck-uncached\` profile)`
+          ? ` (\`DOMException\` has ${fmt(share(pu, ['DOMException']) ?? 0, 1)} % of self time in the \`precheck-uncached\` profile)`
           : ''
       }; one \`setTimeout\` + \`AbortController\`, cleared in a \`finally\`, would end that work with the call. The rest is the client path itself (the cache key, \`coalesce\`, four async layers, mapping and freezing the result, the LRU set).`,
     );
