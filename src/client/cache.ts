@@ -5,7 +5,7 @@
  * TTL or until the agent's `expires_at`, whichever is sooner. Concurrent identical lookups share
  * one in-flight agent request.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 
 export class DecisionCache<V extends object> {
@@ -59,7 +59,7 @@ export class DecisionCache<V extends object> {
 export function cacheKey(parts: readonly string[]): string {
   let input = '';
   for (const part of parts) input += `${part.length}:${part}`;
-  return createHash('sha256').update(input).digest('base64url');
+  return hash('sha256', input, 'base64url');
 }
 
 /**

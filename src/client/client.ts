@@ -686,9 +686,26 @@ export class AxonFlowClient {
         'circuit breaker open after repeated agent failures',
       );
     }
+    // One timer per call, cleared when the call ends (AbortSignal.timeout's timer would outlive
+    // it and cost a DOMException when it fires later).
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), spec.timeoutMs);
     const deadline = spec.signal
-      ? AbortSignal.any([AbortSignal.timeout(spec.timeoutMs), spec.signal])
-      : AbortSignal.timeout(spec.timeoutMs);
+      ? AbortSignal.any([controller.signal, spec.signal])
+      : controller.signal;
+    try {
+      return await this.#attempts(spec, interpret, deadline);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async #attempts<T>(
+    spec: CallSpec,
+    interpret: (reply: AgentReply) => T,
+    deadline: AbortSignal,
+  ): Promise<T> {
+    const breaker = this.#breaker;
     const started = performance.now();
     const attempts = spec.idempotent && this.#cfg.retry.enabled ? this.#cfg.retry.maxAttempts : 1;
     for (let attempt = 1; ; attempt++) {
