@@ -8,13 +8,13 @@
 //   node fuzz/run.mjs --cases 300 --seed 7         # fewer cases, another seed
 //   node fuzz/run.mjs --target pre-check --seed 1 --case 42   # replay one case, with its log
 //
-// Each target runs in a worker thread; a case that does not finish within --case-timeout-ms
-// (a hang, or a loop that blocks the thread) is reported and the worker restarted after it.
+// Each target runs in a child process; a case that does not finish within --case-timeout-ms
+// (a hang, or a loop that blocks the event loop) is reported and the process replaced after it.
 // Failures that match an open finding in fuzz/known.mjs are listed as known. Exit code 1 when a
 // case fails otherwise (or at all, with --strict); the last line of output is a JSON summary.
+import { fork } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
-import { Worker } from 'node:worker_threads';
 import { knownFinding } from './known.mjs';
 
 /** Slowest first, so parallel jobs finish together. */
@@ -83,9 +83,14 @@ function runTarget(target, from, to) {
         resolve(result);
         return;
       }
-      const worker = new Worker(new URL('./worker.mjs', import.meta.url), {
-        workerData: { target, seed, from: at, to },
-      });
+      const worker = fork(
+        new URL('./worker.mjs', import.meta.url),
+        [JSON.stringify({ target, seed, from: at, to })],
+        {
+          env: { ...process.env, AXONFLOW_TELEMETRY: 'off' },
+          stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+        },
+      );
       let current = at;
       let log = [];
       let settled = false;
@@ -102,7 +107,8 @@ function runTarget(target, from, to) {
         if (failure) result.failures.push({ i: current, failure, log });
         worker.removeAllListeners();
         worker.on('error', () => {});
-        worker.terminate().finally(() => start(next));
+        if (worker.exitCode === null && worker.signalCode === null) worker.kill('SIGKILL');
+        start(next);
       };
       let phase = 'case';
       const arm = (ms = caseTimeoutMs) => {
@@ -144,9 +150,9 @@ function runTarget(target, from, to) {
       worker.on('error', err =>
         settle({ failure: `the worker crashed: ${err?.stack ?? err}`, cut: true }, current + 1),
       );
-      worker.on('exit', code =>
+      worker.on('exit', (code, signal) =>
         settle(
-          { failure: `the worker exited (code ${code}) during a case`, cut: true },
+          { failure: `the worker exited (${signal ?? `code ${code}`}) during a case`, cut: true },
           current + 1,
         ),
       );
