@@ -135,12 +135,19 @@ export class GovernedCall {
     const textLimit = Math.max(env.summaryChars, env.captureContent ? env.maxCaptureChars : 0);
     this.#record = new ResponseRecord(textLimit, env.captureContent);
 
-    const needsInput = env.client !== undefined || env.captureContent;
-    const input = needsInput ? adapter.input(params) : undefined;
-    if (input && env.captureContent) this.#captureInput(input);
-    if (env.client && input) this.#startPreCheck(env.client, input, parent);
-    else if (env.client === undefined)
-      this.span.setAttribute(sc.ATTR_AXONFLOW_DECISION, sc.DECISION_SKIPPED);
+    try {
+      const needsInput = env.client !== undefined || env.captureContent;
+      const input = needsInput ? adapter.input(params) : undefined;
+      if (input && env.captureContent) this.#captureInput(input);
+      if (env.client && input) this.#startPreCheck(env.client, input, parent);
+      else if (env.client === undefined)
+        this.span.setAttribute(sc.ATTR_AXONFLOW_DECISION, sc.DECISION_SKIPPED);
+    } catch (err) {
+      // The caller runs the SDK untouched; the span we started must not stay open.
+      this.#ended = true;
+      safeEnd(this.span);
+      throw err;
+    }
   }
 
   /** True when the SDK must wait for a decision before sending anything. */
@@ -347,6 +354,50 @@ export class GovernedCall {
           if (call.#responseArrived) call.#end(undefined, false);
         }
         return originalAsResponse.apply(this, args);
+      };
+    }
+    // SDK helpers (`chat.completions.parse()`, `responses.stream()`) chain `_thenUnwrap`, which in
+    // openai 7 composes the original parse function directly: observe the promise it makes too.
+    const originalThenUnwrap = apiPromise._thenUnwrap;
+    if (typeof originalThenUnwrap === 'function') {
+      apiPromise._thenUnwrap = function _thenUnwrap(this: unknown, ...args: unknown[]) {
+        const derived = originalThenUnwrap.apply(this, args);
+        try {
+          call.#observeDerived(derived);
+        } catch (err) {
+          call.#env.diag.error('axonflow-otel: could not observe a derived SDK promise', err);
+        }
+        return derived;
+      };
+    }
+  }
+
+  /** Watches a promise derived from the call's own: same request, transformed result. */
+  #observeDerived(derived: any): void {
+    const parse = derived?.parseResponse;
+    if (typeof parse !== 'function') return;
+    const call = this;
+    derived.parseResponse = async function parseResponse(this: unknown, ...args: unknown[]) {
+      let data: unknown;
+      try {
+        data = await parse.apply(this, args);
+      } catch (err) {
+        call.#end(err, false);
+        throw err;
+      }
+      call.#onParsed(data);
+      return data;
+    };
+    const thenUnwrap = derived._thenUnwrap;
+    if (typeof thenUnwrap === 'function') {
+      derived._thenUnwrap = function _thenUnwrap(this: unknown, ...args: unknown[]) {
+        const next = thenUnwrap.apply(this, args);
+        try {
+          call.#observeDerived(next);
+        } catch {
+          // Observation is best effort; the SDK's promise is returned either way.
+        }
+        return next;
       };
     }
   }

@@ -89,7 +89,7 @@ export class ResponseRecord {
   }
 
   toolCall(index: number, id: unknown, name: unknown, args: unknown): void {
-    if (!this.captureTools) return;
+    if (!this.captureTools || smallIndex(index) === undefined) return;
     this.toolCalls ??= [];
     let call = this.toolCalls[index];
     if (call === undefined) {
@@ -111,6 +111,15 @@ export class ResponseRecord {
     for (const call of this.toolCalls ?? []) if (call) parts.push({ type: 'tool_call', ...call });
     return [{ role: 'assistant', parts, finish_reason: this.finishReasons[0] ?? 'stop' }];
   }
+}
+
+/** Choice and content-block indices come from the wire: only small ones are used as indices. */
+export const MAX_INDEX = 127;
+
+export function smallIndex(value: unknown): number | undefined {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= MAX_INDEX
+    ? value
+    : undefined;
 }
 
 export function num(value: unknown): number | undefined {

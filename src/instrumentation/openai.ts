@@ -10,6 +10,7 @@ import {
   num,
   type Part,
   type ResponseRecord,
+  smallIndex,
   str,
   stringify,
 } from './messages.js';
@@ -145,8 +146,10 @@ export const openaiChat: CallAdapter = {
         }
       }
       for (const c of choices) {
-        if (typeof c?.finish_reason === 'string')
-          record.finishReasons[num(c.index) ?? 0] = c.finish_reason;
+        if (typeof c?.finish_reason === 'string') {
+          const i = smallIndex(c.index ?? 0);
+          if (i !== undefined) record.finishReasons[i] = c.finish_reason;
+        }
       }
     }
     if (chunk?.usage) chatUsage(record, chunk.usage);
