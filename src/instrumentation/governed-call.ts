@@ -331,18 +331,8 @@ export class GovernedCall {
       () => this.#onResponse(),
       (err: unknown) => this.#end(err, false),
     );
+    this.#observeResult(apiPromise);
     const call = this;
-    apiPromise.parseResponse = async function parseResponse(this: unknown, ...args: unknown[]) {
-      let data: unknown;
-      try {
-        data = await parse.apply(this, args);
-      } catch (err) {
-        call.#end(err, false);
-        throw err;
-      }
-      call.#onParsed(data);
-      return data;
-    };
     const originalAsResponse = apiPromise.asResponse;
     if (typeof originalAsResponse === 'function') {
       apiPromise.asResponse = function asResponse(
@@ -356,28 +346,19 @@ export class GovernedCall {
         return originalAsResponse.apply(this, args);
       };
     }
-    // SDK helpers (`chat.completions.parse()`, `responses.stream()`) chain `_thenUnwrap`, which in
-    // openai 7 composes the original parse function directly: observe the promise it makes too.
-    const originalThenUnwrap = apiPromise._thenUnwrap;
-    if (typeof originalThenUnwrap === 'function') {
-      apiPromise._thenUnwrap = function _thenUnwrap(this: unknown, ...args: unknown[]) {
-        const derived = originalThenUnwrap.apply(this, args);
-        try {
-          call.#observeDerived(derived);
-        } catch (err) {
-          call.#env.diag.error('axonflow-otel: could not observe a derived SDK promise', err);
-        }
-        return derived;
-      };
-    }
   }
 
-  /** Watches a promise derived from the call's own: same request, transformed result. */
-  #observeDerived(derived: any): void {
-    const parse = derived?.parseResponse;
+  /**
+   * Wraps a promise's `parseResponse` (it runs only when the app reads the result) and its
+   * `_thenUnwrap`: SDK helpers (`chat.completions.parse()`, `responses.stream()`) chain the
+   * latter, which in openai 7 composes the original parse function directly, so each promise it
+   * derives is watched the same way.
+   */
+  #observeResult(promise: any): void {
+    const parse = promise?.parseResponse;
     if (typeof parse !== 'function') return;
     const call = this;
-    derived.parseResponse = async function parseResponse(this: unknown, ...args: unknown[]) {
+    promise.parseResponse = async function parseResponse(this: unknown, ...args: unknown[]) {
       let data: unknown;
       try {
         data = await parse.apply(this, args);
@@ -388,12 +369,12 @@ export class GovernedCall {
       call.#onParsed(data);
       return data;
     };
-    const thenUnwrap = derived._thenUnwrap;
+    const thenUnwrap = promise._thenUnwrap;
     if (typeof thenUnwrap === 'function') {
-      derived._thenUnwrap = function _thenUnwrap(this: unknown, ...args: unknown[]) {
+      promise._thenUnwrap = function _thenUnwrap(this: unknown, ...args: unknown[]) {
         const next = thenUnwrap.apply(this, args);
         try {
-          call.#observeDerived(next);
+          call.#observeResult(next);
         } catch {
           // Observation is best effort; the SDK's promise is returned either way.
         }
