@@ -45,10 +45,6 @@ export class DecisionCache<V extends object> {
     this.#inflight.set(key, promise);
     return promise;
   }
-
-  clear(): void {
-    this.#lru?.clear();
-  }
 }
 
 /**

@@ -730,7 +730,7 @@ export class AxonFlowClient {
         if (retryable && attempt < attempts && remaining > delay && !deadline.aborted) {
           // Scrubbed first: the agent's text may echo our credentials back.
           const said = (this.#scrubbed(err) as Error).message;
-          this.#log('debug', `agent call failed (${said}); retry ${attempt} in ${delay} ms`);
+          this.#debug(`agent call failed (${said}); retry ${attempt} in ${delay} ms`);
           await sleep(delay, deadline);
           if (!deadline.aborted) continue;
         }
@@ -864,11 +864,10 @@ export class AxonFlowClient {
     return err;
   }
 
-  #log(level: 'debug' | 'warn', message: string): void {
-    if (level === 'debug') {
-      if (this.#cfg.debug) diag.info(`axonflow-otel: ${message}`);
-      else diag.debug(`axonflow-otel: ${message}`);
-    } else diag.warn(`axonflow-otel: ${message}`);
+  /** A diagnostic at debug level, or info with `debug: true`. */
+  #debug(message: string): void {
+    if (this.#cfg.debug) diag.info(`axonflow-otel: ${message}`);
+    else diag.debug(`axonflow-otel: ${message}`);
   }
 }
 
