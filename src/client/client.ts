@@ -14,6 +14,7 @@
  */
 import { diag } from '@opentelemetry/api';
 import type { z } from 'zod';
+import { notice } from '../notices/index.js';
 import { type AxonDialect, type AxonStream, decodeAxonStream } from './axon-stream.js';
 import { CircuitBreaker } from './breaker.js';
 import { cacheKey, DecisionCache, stableJson } from './cache.js';
@@ -234,7 +235,13 @@ export class AxonFlowClient {
     }
     // A dead agent must cost next to nothing: while the circuit is open, production mode answers
     // at once, without building an error (its stack trace was most of the cost).
-    if (this.#breaker?.refusing && this.#cfg.mode === 'production') return CIRCUIT_OPEN_RESULT;
+    if (this.#breaker?.refusing && this.#cfg.mode === 'production') {
+      notice(
+        'fail-open:circuit_open',
+        `calls proceed NOT governed (fail-open, circuit_open): the agent at ${this.#cfg.endpoint.origin} failed repeatedly; it is probed again every ${this.#cfg.breaker.resetTimeoutMs} ms`,
+      );
+      return CIRCUIT_OPEN_RESULT;
+    }
     if (key !== undefined)
       return this.#cache.coalesce(key, () => this.#preCheckFromAgent(body, key));
     return this.#preCheckFromAgent(body, undefined);
@@ -838,6 +845,13 @@ export class AxonFlowClient {
     else if (err instanceof InvalidResponseError) reason = 'invalid_response';
     else if (err instanceof AuthenticationError) reason = 'auth';
     else throw err;
+    const message = (err as Error).message;
+    notice(
+      `fail-open:${reason}`,
+      reason === 'auth'
+        ? `${message}: calls proceed NOT governed (fail-open) until the credentials are fixed (AXONFLOW_CLIENT_ID, AXONFLOW_CLIENT_SECRET, AXONFLOW_LICENSE_KEY)`
+        : `calls proceed NOT governed (fail-open, ${reason}): ${message}. Check that the agent at ${this.#cfg.endpoint.origin} is up (npx axonflow-otel doctor)`,
+    );
     const now = Date.now();
     if (reason === 'auth') {
       if (now - this.#lastAuthErrorAt >= LOG_WINDOW_MS) {

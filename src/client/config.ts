@@ -3,6 +3,9 @@
  * of `AXONFLOW_*` environment variables, and the validation that makes bad configuration fail
  * fast at construction with a message naming the setting and the fix.
  */
+import { notice } from '../notices/index.js';
+import { readSettings, type SettingProblem, telemetryAllowed } from '../settings/read.js';
+import { MAX_TIMER_MS } from '../settings/variables.js';
 import { ConfigError } from './errors.js';
 
 export type Mode = 'production' | 'sandbox';
@@ -124,12 +127,35 @@ export interface ResolvedConfig {
 
 export const DEFAULT_ENDPOINT = 'http://localhost:8080';
 
-function positive(setting: string, value: number | undefined, fallback: number, min = 1): number {
+function positive(
+  setting: string,
+  value: number | undefined,
+  fallback: number,
+  min = 1,
+  max = Number.MAX_SAFE_INTEGER,
+): number {
   if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < min) {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) {
     throw new ConfigError(
       setting,
-      `${setting} must be a finite number >= ${min}, got ${JSON.stringify(value)}`,
+      `${setting} must be a finite number from ${min} to ${max}, got ${JSON.stringify(value)}`,
+    );
+  }
+  return value;
+}
+
+/** A deadline: Node's timers fire at once past 2^31-1 ms, which would make every call time out. */
+function deadline(setting: string, value: number | undefined, fallback: number): number {
+  return positive(setting, value, fallback, 1, MAX_TIMER_MS);
+}
+
+/** Header text: visible ASCII, so a stray line break cannot make every request fail. */
+function headerValue(setting: string, value: string | undefined): string | undefined {
+  if (value === undefined || value === '') return undefined;
+  if (!/^[\x20-\x7e]+$/.test(value)) {
+    throw new ConfigError(
+      setting,
+      `${setting} holds characters an HTTP header cannot carry (control characters, line breaks or non-ASCII): use printable ASCII only`,
     );
   }
   return value;
@@ -195,18 +221,18 @@ export function resolveConfig(config: AxonFlowClientConfig): ResolvedConfig {
   const retryAttempts = positive('retry.maxAttempts', config.retry?.maxAttempts, 2);
   return {
     endpoint,
-    clientId: config.clientId || 'community',
+    clientId: headerValue('clientId', config.clientId) ?? 'community',
     clientSecret: config.clientSecret || undefined,
-    licenseKey: config.licenseKey || undefined,
+    licenseKey: headerValue('licenseKey', config.licenseKey),
     userToken: config.userToken || undefined,
     mode,
-    timeoutMs: positive('timeoutMs', config.timeoutMs, 1000),
-    requestTimeoutMs: positive('requestTimeoutMs', config.requestTimeoutMs, 30_000),
+    timeoutMs: deadline('timeoutMs', config.timeoutMs, 1000),
+    requestTimeoutMs: deadline('requestTimeoutMs', config.requestTimeoutMs, 30_000),
     maxResponseBytes: positive('maxResponseBytes', config.maxResponseBytes, 1024 * 1024),
     connections: positive('connections', config.connections, 16),
     cache: {
       enabled: config.cache?.enabled ?? true,
-      ttlMs: positive('cache.ttlMs', config.cache?.ttlMs, 60_000),
+      ttlMs: deadline('cache.ttlMs', config.cache?.ttlMs, 60_000),
       max: max ?? 10_000,
     },
     retry: {
@@ -218,7 +244,7 @@ export function resolveConfig(config: AxonFlowClientConfig): ResolvedConfig {
     breaker: {
       enabled: config.breaker?.enabled ?? true,
       failureThreshold: positive('breaker.failureThreshold', config.breaker?.failureThreshold, 5),
-      resetTimeoutMs: positive('breaker.resetTimeoutMs', config.breaker?.resetTimeoutMs, 10_000),
+      resetTimeoutMs: deadline('breaker.resetTimeoutMs', config.breaker?.resetTimeoutMs, 10_000),
     },
     debug: config.debug ?? false,
     telemetry: config.telemetry ?? true,
@@ -227,80 +253,53 @@ export function resolveConfig(config: AxonFlowClientConfig): ResolvedConfig {
 
 type Env = Record<string, string | undefined>;
 
-const TRUE = new Set(['1', 'true', 'on', 'yes']);
-const FALSE = new Set(['0', 'false', 'off', 'no']);
-
-function envBool(env: Env, name: string): boolean | undefined {
-  const raw = env[name]?.trim().toLowerCase();
-  if (!raw) return undefined;
-  if (TRUE.has(raw)) return true;
-  if (FALSE.has(raw)) return false;
-  throw new ConfigError(
-    name,
-    `${name} must be one of true/false/on/off/1/0, got ${JSON.stringify(env[name])}`,
-  );
+/** Prints each invalid setting once per process (see `settings/`), naming the variable and fix. */
+export function reportSettingProblems(problems: readonly SettingProblem[]): void {
+  for (const problem of problems) notice(`setting:${problem.name}`, problem.message, ONCE);
 }
 
-function envNumber(env: Env, name: string): number | undefined {
-  const raw = env[name]?.trim();
-  if (!raw) return undefined;
-  const value = Number(raw);
-  if (!Number.isFinite(value) || value <= 0) {
-    throw new ConfigError(name, `${name} must be a positive number, got ${JSON.stringify(raw)}`);
-  }
-  return value;
-}
-
-function envString(env: Env, name: string): string | undefined {
-  const raw = env[name]?.trim();
-  return raw ? raw : undefined;
-}
+const ONCE = { everyMs: Number.POSITIVE_INFINITY };
 
 /**
- * Reads `AXONFLOW_*` variables into a config. Invalid values throw `ConfigError` naming the
- * variable; values in `overrides` win over the environment.
+ * Reads `AXONFLOW_*` variables into a config through the settings layer: an invalid value is
+ * reported on stderr and its default used. Throws `ConfigError` only when governance cannot run
+ * (an agent URL that cannot be parsed). Values in `overrides` win over the environment.
  */
 export function configFromEnv(
   env: Env,
   overrides: AxonFlowClientConfig = {},
 ): AxonFlowClientConfig {
-  const mode = envString(env, 'AXONFLOW_MODE')?.toLowerCase();
-  if (mode !== undefined && mode !== 'production' && mode !== 'sandbox') {
-    throw new ConfigError(
-      'AXONFLOW_MODE',
-      `AXONFLOW_MODE must be 'production' or 'sandbox', got ${JSON.stringify(env.AXONFLOW_MODE)}`,
-    );
+  const { settings: s, problems, given, governable } = readSettings(env);
+  reportSettingProblems(problems);
+  if (!governable && overrides.endpoint === undefined) {
+    const problem = problems.find(p => p.critical);
+    throw new ConfigError(problem?.name ?? 'AXONFLOW_AGENT_URL', problem?.message ?? 'invalid');
   }
-  const fromEnv: AxonFlowClientConfig = {};
-  const set = <K extends keyof AxonFlowClientConfig>(key: K, value: AxonFlowClientConfig[K]) => {
-    if (value !== undefined) fromEnv[key] = value;
+  const fromEnv: AxonFlowClientConfig = {
+    endpoint: given.has('AXONFLOW_AGENT_URL')
+      ? String(env.AXONFLOW_AGENT_URL).trim()
+      : DEFAULT_ENDPOINT,
+    clientId: s.AXONFLOW_CLIENT_ID,
+    mode: s.AXONFLOW_MODE,
+    timeoutMs: s.AXONFLOW_TIMEOUT_MS,
+    requestTimeoutMs: s.AXONFLOW_REQUEST_TIMEOUT_MS,
+    debug: s.AXONFLOW_DEBUG,
+    allowInsecureHttp: s.AXONFLOW_ALLOW_INSECURE_HTTP,
+    cache: {
+      enabled: s.AXONFLOW_CACHE,
+      ttlMs: s.AXONFLOW_CACHE_TTL_MS,
+      max: s.AXONFLOW_CACHE_MAX,
+    },
+    retry: { maxAttempts: s.AXONFLOW_RETRY_MAX_ATTEMPTS },
+    breaker: {
+      failureThreshold: s.AXONFLOW_BREAKER_THRESHOLD,
+      resetTimeoutMs: s.AXONFLOW_BREAKER_RESET_MS,
+    },
+    telemetry: telemetryAllowed(s),
   };
-  set('endpoint', envString(env, 'AXONFLOW_AGENT_URL'));
-  set('clientId', envString(env, 'AXONFLOW_CLIENT_ID'));
-  set('clientSecret', envString(env, 'AXONFLOW_CLIENT_SECRET'));
-  set('licenseKey', envString(env, 'AXONFLOW_LICENSE_KEY'));
-  set('userToken', envString(env, 'AXONFLOW_USER_TOKEN'));
-  set('mode', mode as Mode | undefined);
-  set('timeoutMs', envNumber(env, 'AXONFLOW_TIMEOUT_MS'));
-  set('requestTimeoutMs', envNumber(env, 'AXONFLOW_REQUEST_TIMEOUT_MS'));
-  set('debug', envBool(env, 'AXONFLOW_DEBUG'));
-  set('allowInsecureHttp', envBool(env, 'AXONFLOW_ALLOW_INSECURE_HTTP'));
-  const cache: CacheOptions = {};
-  const cacheEnabled = envBool(env, 'AXONFLOW_CACHE');
-  if (cacheEnabled !== undefined) cache.enabled = cacheEnabled;
-  const ttl = envNumber(env, 'AXONFLOW_CACHE_TTL_MS');
-  if (ttl !== undefined) cache.ttlMs = ttl;
-  const max = envNumber(env, 'AXONFLOW_CACHE_MAX');
-  if (max !== undefined) cache.max = max;
-  if (Object.keys(cache).length > 0) fromEnv.cache = cache;
-  const attempts = envNumber(env, 'AXONFLOW_RETRY_MAX_ATTEMPTS');
-  if (attempts !== undefined) fromEnv.retry = { maxAttempts: attempts };
-  const breaker: BreakerOptions = {};
-  const threshold = envNumber(env, 'AXONFLOW_BREAKER_THRESHOLD');
-  if (threshold !== undefined) breaker.failureThreshold = threshold;
-  const reset = envNumber(env, 'AXONFLOW_BREAKER_RESET_MS');
-  if (reset !== undefined) breaker.resetTimeoutMs = reset;
-  if (Object.keys(breaker).length > 0) fromEnv.breaker = breaker;
+  if (given.has('AXONFLOW_CLIENT_SECRET')) fromEnv.clientSecret = s.AXONFLOW_CLIENT_SECRET;
+  if (given.has('AXONFLOW_LICENSE_KEY')) fromEnv.licenseKey = s.AXONFLOW_LICENSE_KEY;
+  if (given.has('AXONFLOW_USER_TOKEN')) fromEnv.userToken = s.AXONFLOW_USER_TOKEN;
   return {
     ...fromEnv,
     ...overrides,

@@ -9,7 +9,8 @@
  * - Never blocks or breaks the caller: it runs in the background, within a 3 s budget, with its
  *   timer and socket unref'd so a process with nothing else to do exits anyway (the ping is
  *   then simply retried by a later process), and with tracing suppressed.
- * - Opt-out: `AXONFLOW_TELEMETRY=off` or `DO_NOT_TRACK=1` (which also skips the /health probe),
+ * - Opt-out: `AXONFLOW_TELEMETRY` or `DO_NOT_TRACK` in the one boolean vocabulary (`off`/`false`/
+ *   `0`/`no`, and any true `DO_NOT_TRACK`), which also skips the /health probe,
  *   or `telemetry: false` in the client config.
  */
 import { randomUUID } from 'node:crypto';
@@ -18,8 +19,9 @@ import http from 'node:http';
 import https from 'node:https';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { context, diag } from '@opentelemetry/api';
+import { context } from '@opentelemetry/api';
 import { suppressTracing } from '@opentelemetry/core';
+import { readSettings, telemetryAllowed } from '../settings/read.js';
 import { isLoopbackHost, type Mode } from './config.js';
 import { PACKAGE_VERSION } from './version.js';
 
@@ -46,7 +48,7 @@ export type HeartbeatOutcome = 'sent' | 'opted_out' | 'recent' | 'failed';
 
 /** True when the environment opts out of telemetry. */
 export function telemetryOptedOut(env: Env): boolean {
-  return env.AXONFLOW_TELEMETRY?.trim().toLowerCase() === 'off' || env.DO_NOT_TRACK?.trim() === '1';
+  return !telemetryAllowed(readSettings(env).settings);
 }
 
 /** The OS cache folder, or undefined when none can be resolved (then only the process gate applies). */
@@ -105,7 +107,6 @@ export async function runHeartbeat(options: HeartbeatOptions): Promise<Heartbeat
     endpoint_type: classifyEndpoint(options.endpoint),
     features: ['adapter:opentelemetry'],
     instance_id: randomUUID(),
-    org_id: env.ORG_ID || 'local-dev-org',
   };
   if (options.mode === 'sandbox') payload.stream = 'sandbox';
   const healthBudget = Math.min(1000, budgetEnd - now());
@@ -120,13 +121,9 @@ export async function runHeartbeat(options: HeartbeatOptions): Promise<Heartbeat
   }
   const left = budgetEnd - now();
   if (left < 100) return 'failed';
-  let target: URL;
-  try {
-    target = new URL(env.AXONFLOW_CHECKPOINT_URL || DEFAULT_CHECKPOINT_URL);
-  } catch {
-    diag.debug('axonflow-otel: AXONFLOW_CHECKPOINT_URL is not a URL; heartbeat skipped');
-    return 'failed';
-  }
+  // An invalid AXONFLOW_CHECKPOINT_URL is reported by the settings layer; the default is kept.
+  const target =
+    readSettings(env).settings.AXONFLOW_CHECKPOINT_URL ?? new URL(DEFAULT_CHECKPOINT_URL);
   const reply = await send('POST', target, JSON.stringify(payload), left);
   if (!reply || reply.status < 200 || reply.status >= 300) return 'failed';
   if (stampDir && stampPath) {

@@ -8,13 +8,16 @@
  * awaits before every HTTP attempt, where the call waits for its policy decision. The call
  * reaches the hook through a symbol-keyed request option, so nothing is sent to the provider.
  */
-import { type Context, context, type DiagLogger, diag, type Span, trace } from '@opentelemetry/api';
+import { type Context, context, type Span, trace } from '@opentelemetry/api';
 import {
   InstrumentationBase,
   InstrumentationNodeModuleDefinition,
 } from '@opentelemetry/instrumentation';
 import { AxonFlowClient } from '../client/client.js';
+import { reportSettingProblems } from '../client/config.js';
 import { PACKAGE_NAME, PACKAGE_VERSION } from '../client/version.js';
+import { notice } from '../notices/index.js';
+import { readSettings } from '../settings/read.js';
 import type { CallAdapter } from './adapter.js';
 import { anthropicMessages } from './anthropic.js';
 import { type CallEnvironment, GovernedCall, type Instruments } from './governed-call.js';
@@ -41,25 +44,17 @@ interface NormalizedConfig extends AxonFlowInstrumentationConfig {
   enabledProviders: Provider[];
 }
 
-function envFlag(name: string, log: DiagLogger): boolean | undefined {
-  const raw = process.env[name]?.trim().toLowerCase();
-  if (!raw) return undefined;
-  if (['true', '1', 'on', 'yes', 'span_only', 'span_and_event', 'event_only'].includes(raw))
-    return true;
-  if (['false', '0', 'off', 'no', 'no_content'].includes(raw)) return false;
-  log.warn(
-    `axonflow-otel: ignoring ${name}=${JSON.stringify(process.env[name])}: expected true or false`,
-  );
-  return undefined;
-}
-
-function envInt(name: string, log: DiagLogger): number | undefined {
-  const raw = process.env[name]?.trim();
-  if (!raw) return undefined;
-  const value = Number(raw);
-  if (Number.isInteger(value) && value >= 0) return value;
-  log.warn(`axonflow-otel: ignoring ${name}=${JSON.stringify(raw)}: expected a whole number`);
-  return undefined;
+/** `version` against a range of the form `>=A.B.C <M` (the only form SUPPORTED_VERSIONS uses). */
+export function satisfies(version: string, range: string): boolean {
+  const m = /^>=(\d+)\.(\d+)\.(\d+) <(\d+)$/.exec(range);
+  const v = /^(\d+)\.(\d+)\.(\d+)/.exec(version);
+  if (!m || !v) return false;
+  const [a, b] = [v.slice(1, 4).map(Number), m.slice(1, 4).map(Number)] as [number[], number[]];
+  for (let i = 0; i < 3; i++) {
+    if (a[i]! > b[i]!) break;
+    if (a[i]! < b[i]!) return false;
+  }
+  return a[0]! < Number(m[4]);
 }
 
 /** Finds the prototype in the chain that owns `name`, so the patch covers every subclass. */
@@ -87,19 +82,18 @@ export class AxonFlowInstrumentation extends InstrumentationBase<AxonFlowInstrum
   }
 
   override setConfig(config: AxonFlowInstrumentationConfig = {}): void {
-    const log = this._diag ?? diag;
-    const governanceEnv = envFlag('AXONFLOW_GOVERNANCE', log);
+    // Invalid values are reported (once) by the settings layer and replaced by their defaults.
+    const { settings, problems } = readSettings();
+    reportSettingProblems(problems);
     const normalized: NormalizedConfig = {
       ...config,
-      governance: config.governance ?? governanceEnv ?? true,
+      governance: config.governance ?? settings.AXONFLOW_GOVERNANCE,
       captureMessageContent:
-        config.captureMessageContent ??
-        envFlag('OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT', log) ??
-        false,
+        config.captureMessageContent ?? settings.OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT,
       maxCapturedContentChars: Math.max(0, config.maxCapturedContentChars ?? 16_384),
       responseSummaryChars: Math.max(
         0,
-        config.responseSummaryChars ?? envInt('AXONFLOW_RESPONSE_SUMMARY_CHARS', log) ?? 100,
+        config.responseSummaryChars ?? settings.AXONFLOW_RESPONSE_SUMMARY_CHARS,
       ),
       enabledProviders: config.enabledProviders ?? ['openai', 'anthropic'],
     };
@@ -143,6 +137,9 @@ export class AxonFlowInstrumentation extends InstrumentationBase<AxonFlowInstrum
         this._client = AxonFlowClient.fromEnv();
       } catch (err) {
         this._diag.error(`axonflow-otel: governance is off: ${(err as Error).message}`);
+        notice('governance-off:config', `calls are NOT governed: ${(err as Error).message}`, {
+          everyMs: Number.POSITIVE_INFINITY,
+        });
         this._client = null;
       }
     }
@@ -157,8 +154,10 @@ export class AxonFlowInstrumentation extends InstrumentationBase<AxonFlowInstrum
       definitions.push(
         new InstrumentationNodeModuleDefinition(
           'openai',
-          [...SUPPORTED_VERSIONS.openai],
-          exports => this._patchOpenAI(exports),
+          // Every version is offered to us, so that one outside the range is named, not skipped.
+          ['*'],
+          (exports, version) =>
+            this._supported('openai', version) ? this._patchOpenAI(exports) : exports,
           exports => this._unpatchOpenAI(exports),
         ),
       );
@@ -167,13 +166,27 @@ export class AxonFlowInstrumentation extends InstrumentationBase<AxonFlowInstrum
       definitions.push(
         new InstrumentationNodeModuleDefinition(
           '@anthropic-ai/sdk',
-          [...SUPPORTED_VERSIONS.anthropic],
-          exports => this._patchAnthropic(exports),
+          ['*'],
+          (exports, version) =>
+            this._supported('anthropic', version) ? this._patchAnthropic(exports) : exports,
           exports => this._unpatchAnthropic(exports),
         ),
       );
     }
     return definitions;
+  }
+
+  /** True when `version` is in the supported range; otherwise says so on stderr, once. */
+  private _supported(provider: Provider, version: string | undefined): boolean {
+    const range = SUPPORTED_VERSIONS[provider][0];
+    if (version === undefined || satisfies(version, range)) return true;
+    const name = provider === 'openai' ? 'openai' : '@anthropic-ai/sdk';
+    notice(
+      `unsupported:${name}@${version}`,
+      `${name} ${version} is loaded but outside the supported range (${range}): its calls are NOT governed or traced. Install a supported version.`,
+      { everyMs: Number.POSITIVE_INFINITY },
+    );
+    return false;
   }
 
   private _patchOpenAI(exports: any): any {
@@ -227,6 +240,11 @@ export class AxonFlowInstrumentation extends InstrumentationBase<AxonFlowInstrum
     if (!owner) {
       this._diag.warn(
         'axonflow-otel: SDK client has no prepareOptions hook; calls are traced but not gated',
+      );
+      notice(
+        'unpatched:prepareOptions',
+        'an SDK client has no prepareOptions hook: its calls are traced but NOT governed. Report the SDK version to axonflow-otel.',
+        { everyMs: Number.POSITIVE_INFINITY },
       );
       return;
     }

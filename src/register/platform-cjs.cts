@@ -2,15 +2,11 @@
  * CommonJS build of `platform.ts`: the same loader hook registration (so ES modules the app
  * imports after a `--require` are patched too) and synchronous module loading.
  */
-import { register } from 'node:module';
 import { pathToFileURL } from 'node:url';
+import { registerLoaderHook } from './loader-hook.js';
 
 export function registerEsmHook(include: string[]): void {
-  register(
-    pathToFileURL(require.resolve('@opentelemetry/instrumentation/hook.mjs')).href,
-    pathToFileURL(__filename).href,
-    { data: { include } },
-  );
+  registerLoaderHook(require, pathToFileURL(__filename).href, include);
 }
 
 export function requireModule<T>(name: string): T {

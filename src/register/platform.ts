@@ -5,22 +5,20 @@
  * the app's first line runs. (The `@ts-ignore`s are for the CommonJS compile of this file, whose
  * output is then replaced by the polyfill.)
  */
-import { createRequire, register } from 'node:module';
+import { createRequire } from 'node:module';
+import { registerLoaderHook } from './loader-hook.js';
 
 // @ts-ignore: ES module build only
 const requireFromHere = createRequire(import.meta.url);
 
 /**
- * Registers the `@opentelemetry/instrumentation` ESM loader hook, so that `import OpenAI from
- * 'openai'` in an ES module app is patched too. It intercepts only the SDKs we patch, which
- * keeps the loader out of every other module's way.
+ * Registers the ESM loader hook, so that `import OpenAI from 'openai'` in an ES module app is
+ * patched too. It intercepts only the SDKs we patch, which keeps the loader out of every other
+ * module's way.
  */
 export function registerEsmHook(include: string[]): void {
   // @ts-ignore: ES module build only
-  const here: string = import.meta.url;
-  register(requireFromHere.resolve('@opentelemetry/instrumentation/hook.mjs'), here, {
-    data: { include },
-  });
+  registerLoaderHook(requireFromHere, import.meta.url, include);
 }
 
 export function requireModule<T>(name: string): T {

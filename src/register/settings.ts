@@ -1,99 +1,57 @@
 /**
- * The settings the register entry reads from the environment: which standard `OTEL_*`
- * variables it honours itself (the NodeSDK reads the rest: service name, resource attributes,
- * sampler, log level, OTLP endpoint and headers), and the `AXONFLOW_*` switches. Every invalid
- * value throws a ConfigError naming the variable and the accepted values.
+ * What the register entry makes of the settings (read by the settings layer, `../settings/`):
+ * whether the OpenTelemetry SDK runs, which exporters, which instrumentations, and whether calls
+ * are governed. `OTEL_SDK_DISABLED` switches tracing off, never governance: only
+ * `AXONFLOW_GOVERNANCE=off` does that.
  */
-import { ConfigError } from '../client/errors.js';
+import { readSettings, type SettingProblem, tracesProtocol } from '../settings/read.js';
+import {
+  COMPONENT_NAMES,
+  type ComponentName,
+  type OtlpProtocol,
+  type Settings,
+  type TracesExporter,
+} from '../settings/variables.js';
+
+export { COMPONENT_NAMES, type ComponentName, type OtlpProtocol, type TracesExporter };
 
 type Env = Record<string, string | undefined>;
 
-export type TracesExporter = 'otlp' | 'console' | 'none';
-export type OtlpProtocol = 'http/protobuf' | 'http/json' | 'grpc';
-
-/** Names accepted by OTEL_NODE_ENABLED_INSTRUMENTATIONS / OTEL_NODE_DISABLED_INSTRUMENTATIONS. */
-export const COMPONENT_NAMES = ['openai', 'anthropic', 'axonflow-audit'] as const;
-export type ComponentName = (typeof COMPONENT_NAMES)[number];
-
 export interface RegisterSettings {
-  /** OTEL_SDK_DISABLED=true: patch nothing, start nothing. */
-  disabled: boolean;
-  tracesExporters: TracesExporter[];
+  /** OTEL_SDK_DISABLED=true: no tracer provider, no exporters; governance still runs. */
+  sdkDisabled: boolean;
+  tracesExporters: Exclude<TracesExporter, 'none'>[];
   protocol: OtlpProtocol;
   components: Set<ComponentName>;
+  /** Calls are checked: AXONFLOW_GOVERNANCE is on and the agent URL is usable. */
   governance: boolean;
   /** Exporters the user asked for; otherwise none (no surprise OTLP metrics or logs traffic). */
   metricsRequested: boolean;
   logsRequested: boolean;
+  /** The raw settings, for the parts that read more of them. */
+  all: Settings;
+  problems: SettingProblem[];
 }
 
-function list(env: Env, name: string): string[] | undefined {
-  const raw = env[name];
-  if (raw === undefined || raw.trim() === '') return undefined;
-  return raw
-    .split(',')
-    .map(s => s.trim().toLowerCase())
-    .filter(Boolean);
-}
-
-function bool(env: Env, name: string): boolean | undefined {
-  const raw = env[name]?.trim().toLowerCase();
-  if (!raw) return undefined;
-  if (['true', '1', 'on', 'yes'].includes(raw)) return true;
-  if (['false', '0', 'off', 'no'].includes(raw)) return false;
-  throw new ConfigError(
-    name,
-    `${name}=${JSON.stringify(env[name])} is not a boolean: use true or false`,
+export function readRegisterSettings(env: Env): RegisterSettings {
+  const { settings: s, problems, given, governable } = readSettings(env);
+  const exporters = s.OTEL_TRACES_EXPORTER;
+  const components = new Set<ComponentName>(
+    s.OTEL_NODE_ENABLED_INSTRUMENTATIONS ?? COMPONENT_NAMES,
   );
-}
-
-export function readSettings(env: Env): RegisterSettings {
-  const disabled = bool(env, 'OTEL_SDK_DISABLED') ?? false;
-
-  const exporters = list(env, 'OTEL_TRACES_EXPORTER') ?? ['otlp'];
-  for (const e of exporters) {
-    if (e !== 'otlp' && e !== 'console' && e !== 'none') {
-      throw new ConfigError(
-        'OTEL_TRACES_EXPORTER',
-        `OTEL_TRACES_EXPORTER=${JSON.stringify(env.OTEL_TRACES_EXPORTER)} names an unknown exporter "${e}": use otlp, console or none (comma-separated)`,
-      );
-    }
-  }
-  const tracesExporters = exporters.includes('none') ? [] : (exporters as TracesExporter[]);
-
-  const protocolVar = env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL
-    ? 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL'
-    : 'OTEL_EXPORTER_OTLP_PROTOCOL';
-  const protocol = (env[protocolVar]?.trim().toLowerCase() || 'http/protobuf') as OtlpProtocol;
-  if (!['http/protobuf', 'http/json', 'grpc'].includes(protocol)) {
-    throw new ConfigError(
-      protocolVar,
-      `${protocolVar}=${JSON.stringify(env[protocolVar])} is not a known protocol: use http/protobuf, http/json or grpc`,
-    );
-  }
-
-  const components = new Set<ComponentName>(COMPONENT_NAMES);
-  const enabled = list(env, 'OTEL_NODE_ENABLED_INSTRUMENTATIONS');
-  if (enabled) {
-    // Other names belong to other instrumentation packages: not ours to reject.
-    for (const name of COMPONENT_NAMES) if (!enabled.includes(name)) components.delete(name);
-  }
-  for (const name of list(env, 'OTEL_NODE_DISABLED_INSTRUMENTATIONS') ?? []) {
-    components.delete(name as ComponentName);
-  }
-
-  const governance = bool(env, 'AXONFLOW_GOVERNANCE') ?? true;
-  const requested = (name: string) => {
-    const values = list(env, name);
-    return values !== undefined && !(values.length === 1 && values[0] === 'none');
-  };
+  for (const name of s.OTEL_NODE_DISABLED_INSTRUMENTATIONS) components.delete(name);
+  const requested = (values: string[]) => !(values.length === 1 && values[0] === 'none');
   return {
-    disabled,
-    tracesExporters,
-    protocol,
+    sdkDisabled: s.OTEL_SDK_DISABLED,
+    tracesExporters: exporters.includes('none')
+      ? []
+      : (exporters as Exclude<TracesExporter, 'none'>[]),
+    protocol: tracesProtocol(s),
     components,
-    governance,
-    metricsRequested: requested('OTEL_METRICS_EXPORTER'),
-    logsRequested: requested('OTEL_LOGS_EXPORTER'),
+    governance: s.AXONFLOW_GOVERNANCE && governable,
+    metricsRequested: given.has('OTEL_METRICS_EXPORTER') && requested(s.OTEL_METRICS_EXPORTER),
+    logsRequested: given.has('OTEL_LOGS_EXPORTER') && requested(s.OTEL_LOGS_EXPORTER),
+    all: s,
+    problems,
   };
 }

@@ -1,29 +1,48 @@
 /**
  * Starts governed tracing from the environment, the way `--require`/`--import
- * axonflow-otel/register` does: the OpenTelemetry Node SDK with AxonFlowInstrumentation, the
- * audit span processor and the exporters `OTEL_TRACES_EXPORTER` asks for, plus shutdown (flush
- * of spans and audit records) on SIGTERM, SIGINT and `beforeExit`.
+ * axonflow-otel/register` does: AxonFlowInstrumentation, the audit span processor and the
+ * OpenTelemetry Node SDK with the exporters `OTEL_TRACES_EXPORTER` asks for, plus the final flush
+ * on the app's own exit path (see `exit.ts`).
  *
- * It never stops the app: invalid configuration is reported at once on stderr, naming the
- * variable and the fix, and the app then runs uninstrumented.
+ * It never stops the app: an invalid setting is named on stderr with its fix and its default is
+ * used. `OTEL_SDK_DISABLED=true` starts no SDK (no spans, no export) but calls are still governed
+ * and audited; only `AXONFLOW_GOVERNANCE=off` turns the checks off.
  */
 import { isInternalThread } from 'node:worker_threads';
-import { diag, trace } from '@opentelemetry/api';
+import { trace } from '@opentelemetry/api';
 import { registerInstrumentations } from '@opentelemetry/instrumentation';
+import {
+  envDetector,
+  hostDetector,
+  osDetector,
+  processDetector,
+  type ResourceDetector,
+} from '@opentelemetry/resources';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import {
+  AlwaysOffSampler,
+  AlwaysOnSampler,
   BatchSpanProcessor,
   ConsoleSpanExporter,
+  ParentBasedSampler,
+  type Sampler,
   SimpleSpanProcessor,
   type SpanExporter,
   type SpanProcessor,
+  TraceIdRatioBasedSampler,
 } from '@opentelemetry/sdk-trace';
 import { AxonFlowClient } from '../client/client.js';
+import { reportSettingProblems } from '../client/config.js';
 import { AxonFlowInstrumentation } from '../instrumentation/instrumentation.js';
 import type { Provider } from '../instrumentation/types.js';
+import { notice } from '../notices/index.js';
 import { AxonFlowAuditSpanProcessor } from '../processor/processor.js';
+import { tracesEndpoint } from '../settings/read.js';
+import type { Settings } from '../settings/variables.js';
+import { DeliveryCountingExporter } from './delivery.js';
+import { installExitPath } from './exit.js';
 import { registerEsmHook, requireModule } from './platform.js';
-import { type OtlpProtocol, type RegisterSettings, readSettings } from './settings.js';
+import { type OtlpProtocol, type RegisterSettings, readRegisterSettings } from './settings.js';
 
 export interface RegisterHandle {
   instrumentation: AxonFlowInstrumentation;
@@ -34,30 +53,6 @@ export interface RegisterHandle {
 }
 
 const STARTED = Symbol.for('axonflow-otel.register.started');
-const SHUTDOWN_SIGNALS = ['SIGTERM', 'SIGINT'] as const;
-/**
- * Longest wait for the final flush (audit records, then spans). A hung Collector or agent must
- * not hold a process that was told to stop: after this, we stop waiting.
- */
-const SHUTDOWN_TIMEOUT_MS = 5000;
-
-function bounded(work: Promise<void>, ms: number): Promise<void> {
-  return new Promise(resolve => {
-    const timer = setTimeout(() => {
-      diag.warn(`axonflow-otel: shutdown did not finish within ${ms} ms; not waiting any longer`);
-      resolve();
-    }, ms);
-    void work.finally(() => {
-      clearTimeout(timer);
-      resolve();
-    });
-  });
-}
-
-function report(message: string): void {
-  // Before any diag logger exists: stderr is the one place a user starting the app will look.
-  process.stderr.write(`axonflow-otel: ${message}\n`);
-}
 
 type ExporterModule = { OTLPTraceExporter: new () => SpanExporter };
 
@@ -73,35 +68,49 @@ function otlpExporter(protocol: OtlpProtocol): SpanExporter {
   return new (requireModule<ExporterModule>(name).OTLPTraceExporter)();
 }
 
-function envInt(name: string): number | undefined {
-  const raw = process.env[name]?.trim();
-  const value = raw ? Number(raw) : Number.NaN;
-  return Number.isInteger(value) && value > 0 ? value : undefined;
-}
-
-function batch(exporter: SpanExporter): SpanProcessor {
+function batch(exporter: SpanExporter, s: Settings): SpanProcessor {
   // With explicit processors the NodeSDK no longer applies OTEL_BSP_*: honour them here.
-  const options: ConstructorParameters<typeof BatchSpanProcessor>[0] = { exporter };
-  const delay = envInt('OTEL_BSP_SCHEDULE_DELAY');
-  const timeout = envInt('OTEL_BSP_EXPORT_TIMEOUT');
-  const queue = envInt('OTEL_BSP_MAX_QUEUE_SIZE');
-  const size = envInt('OTEL_BSP_MAX_EXPORT_BATCH_SIZE');
-  if (delay !== undefined) options.scheduledDelayMillis = delay;
-  if (timeout !== undefined) options.exportTimeoutMillis = timeout;
-  if (queue !== undefined) options.maxQueueSize = queue;
-  if (size !== undefined) options.maxExportBatchSize = size;
-  return new BatchSpanProcessor(options);
+  return new BatchSpanProcessor({
+    exporter,
+    scheduledDelayMillis: s.OTEL_BSP_SCHEDULE_DELAY,
+    exportTimeoutMillis: s.OTEL_BSP_EXPORT_TIMEOUT,
+    maxQueueSize: s.OTEL_BSP_MAX_QUEUE_SIZE,
+    maxExportBatchSize: Math.min(s.OTEL_BSP_MAX_EXPORT_BATCH_SIZE, s.OTEL_BSP_MAX_QUEUE_SIZE),
+  });
 }
 
-function exportProcessors(settings: RegisterSettings): SpanProcessor[] {
-  const processors: SpanProcessor[] = [];
-  for (const kind of settings.tracesExporters) {
-    if (kind === 'console')
-      processors.push(new SimpleSpanProcessor({ exporter: new ConsoleSpanExporter() }));
-    else processors.push(batch(otlpExporter(settings.protocol)));
+/** The sampler the settings name (an invalid name was reported and replaced by the default). */
+function sampler(s: Settings): Sampler {
+  const ratio = new TraceIdRatioBasedSampler(s.OTEL_TRACES_SAMPLER_ARG);
+  switch (s.OTEL_TRACES_SAMPLER) {
+    case 'always_on':
+      return new AlwaysOnSampler();
+    case 'always_off':
+      return new AlwaysOffSampler();
+    case 'traceidratio':
+      return ratio;
+    case 'parentbased_always_off':
+      return new ParentBasedSampler({ root: new AlwaysOffSampler() });
+    case 'parentbased_traceidratio':
+      return new ParentBasedSampler({ root: ratio });
+    default:
+      return new ParentBasedSampler({ root: new AlwaysOnSampler() });
   }
-  return processors;
 }
+
+/**
+ * The process detector without `process.command_args`: command lines often carry secrets
+ * (`--api-key=…`), and a resource is attached to every exported span.
+ */
+const processWithoutArgs: ResourceDetector = {
+  detect(config) {
+    const detected = processDetector.detect(config);
+    const attributes = { ...detected.attributes };
+    delete attributes['process.command_args'];
+    delete attributes['process.command_line'];
+    return { ...detected, attributes };
+  },
+};
 
 function hasRegisteredProvider(): boolean {
   const provider = trace.getTracerProvider() as { getDelegate?: () => object };
@@ -110,8 +119,8 @@ function hasRegisteredProvider(): boolean {
 }
 
 /**
- * Reads the environment and starts governed tracing. Returns undefined when disabled
- * (`OTEL_SDK_DISABLED=true`), when nothing is enabled, or when the configuration is invalid.
+ * Reads the environment and starts governed tracing. Returns undefined when nothing is enabled
+ * or when starting failed (reported on stderr; the app runs on).
  */
 export function startFromEnv(
   env: Record<string, string | undefined> = process.env,
@@ -125,11 +134,10 @@ export function startFromEnv(
 }
 
 function start(env: Record<string, string | undefined>): RegisterHandle | undefined {
-  let settings: RegisterSettings;
   let client: AxonFlowClient | undefined;
   try {
-    settings = readSettings(env);
-    if (settings.disabled) return undefined;
+    const settings = readRegisterSettings(env);
+    reportSettingProblems(settings.problems);
     const providers = (['openai', 'anthropic'] as const).filter(p =>
       settings.components.has(p),
     ) as Provider[];
@@ -140,11 +148,11 @@ function start(env: Record<string, string | undefined>): RegisterHandle | undefi
       governance: settings.governance,
       ...(client ? { client } : {}),
     });
-    const joinExisting = hasRegisteredProvider();
+    const joinExisting = !settings.sdkDisabled && hasRegisteredProvider();
     // Exporters are loaded before the ESM hook is registered: a synchronous require() made
     // after module.register() can fail inside Node's hook machinery ("resolveSync() is not
     // implemented").
-    const exporters = joinExisting ? [] : exportProcessors(settings);
+    const exporters = joinExisting || settings.sdkDisabled ? undefined : exportProcessors(settings);
     registerEsmHook(providers.map(p => (p === 'openai' ? 'openai' : '@anthropic-ai/sdk')));
     const auditProcessor =
       client && settings.components.has('axonflow-audit')
@@ -154,63 +162,66 @@ function start(env: Record<string, string | undefined>): RegisterHandle | undefi
     if (joinExisting) {
       // Another SDK was started first: join it rather than fight over the global provider.
       registerInstrumentations({ instrumentations: [instrumentation] });
-      report(
+      notice(
+        'register:join-existing',
         'an OpenTelemetry SDK is already registered: the instrumentation is attached to it. ' +
           'To send audit records, add `new AxonFlowAuditSpanProcessor()` to its spanProcessors (see README, "Programmatic setup").',
+        { everyMs: Number.POSITIVE_INFINITY },
       );
-      return handle(instrumentation, client, undefined, async () => {
-        await client?.close();
-      });
+      return installExitPath({ instrumentation, client, auditProcessor: undefined });
     }
 
-    const spanProcessors = [...exporters, ...(auditProcessor ? [auditProcessor] : [])];
+    if (settings.sdkDisabled || exporters === undefined) {
+      // No tracer provider: spans are no-ops, and the audit processor receives every governed
+      // call through its sink (as it does for calls the sampler drops).
+      registerInstrumentations({ instrumentations: [instrumentation] });
+      return installExitPath({ instrumentation, client, auditProcessor });
+    }
+
     const sdk = new NodeSDK({
       instrumentations: [instrumentation],
-      spanProcessors,
+      spanProcessors: [...exporters.processors, ...(auditProcessor ? [auditProcessor] : [])],
+      sampler: sampler(settings.all),
+      resourceDetectors: [envDetector, hostDetector, osDetector, processWithoutArgs],
       ...(settings.metricsRequested ? {} : { metricReaders: [] }),
       ...(settings.logsRequested ? {} : { logRecordProcessors: [] }),
     });
     sdk.start();
-    return handle(instrumentation, client, auditProcessor, async () => {
-      // Audit first: its flush creates `axonflow.audit` spans, which the exporters' own
-      // shutdown (run concurrently by the provider) would otherwise miss.
-      await auditProcessor?.forceFlush();
-      await sdk.shutdown();
-      await client?.close();
+    return installExitPath({
+      instrumentation,
+      client,
+      auditProcessor,
+      sdk,
+      delivery: exporters.delivery,
     });
   } catch (err) {
-    report(`${(err as Error).message}. The app runs without axonflow-otel.`);
+    notice(
+      'register:failed',
+      `could not start (${(err as Error).message}). The app runs without axonflow-otel: calls are NOT governed.`,
+      { everyMs: Number.POSITIVE_INFINITY },
+    );
     client?.close().catch(() => undefined);
     return undefined;
   }
 }
 
-function handle(
-  instrumentation: AxonFlowInstrumentation,
-  client: AxonFlowClient | undefined,
-  auditProcessor: AxonFlowAuditSpanProcessor | undefined,
-  stop: () => Promise<void>,
-): RegisterHandle {
-  let stopping: Promise<void> | undefined;
-  const shutdown = () => {
-    stopping ??= bounded(
-      stop().catch(err => diag.error('axonflow-otel: shutdown failed', err)),
-      SHUTDOWN_TIMEOUT_MS,
+function exportProcessors(settings: RegisterSettings): {
+  processors: SpanProcessor[];
+  delivery: DeliveryCountingExporter[];
+} {
+  const processors: SpanProcessor[] = [];
+  const delivery: DeliveryCountingExporter[] = [];
+  for (const kind of settings.tracesExporters) {
+    if (kind === 'console') {
+      processors.push(new SimpleSpanProcessor({ exporter: new ConsoleSpanExporter() }));
+      continue;
+    }
+    const counted = new DeliveryCountingExporter(
+      otlpExporter(settings.protocol),
+      tracesEndpoint(settings.all).href,
     );
-    return stopping;
-  };
-  // `beforeExit` fires when the loop is empty; the flush keeps it alive until done, then the
-  // process exits normally. `once`, so the flush itself does not re-trigger it.
-  process.once('beforeExit', () => void shutdown());
-  for (const signal of SHUTDOWN_SIGNALS) {
-    const onSignal = () => {
-      void shutdown().finally(() => {
-        // If the app listens for the signal, it decides what happens; otherwise do what Node
-        // would have done without our listener: die of the signal.
-        if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
-      });
-    };
-    process.once(signal, onSignal);
+    delivery.push(counted);
+    processors.push(batch(counted, settings.all));
   }
-  return { instrumentation, client, auditProcessor, shutdown };
+  return { processors, delivery };
 }

@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { configFromEnv, resolveConfig } from '../../src/client/config.js';
 import { PACKAGE_VERSION } from '../../src/client/version.js';
 import { AxonFlowClient, ConfigError, ErrorCode } from '../../src/index.js';
+import { resetNotices } from '../../src/notices/index.js';
 
 function configError(fn: () => unknown): ConfigError {
   try {
@@ -60,16 +61,83 @@ describe('configuration', () => {
   });
 
   it.each([
-    ['AXONFLOW_MODE', 'prod'],
-    ['AXONFLOW_TIMEOUT_MS', 'fast'],
-    ['AXONFLOW_TIMEOUT_MS', '-5'],
-    ['AXONFLOW_CACHE', 'maybe'],
-    ['AXONFLOW_CACHE_MAX', 'lots'],
-  ])('fails fast on %s=%s with a message naming the variable', (name, value) => {
-    const err = configError(() => configFromEnv({ [name]: value }));
-    expect(err.code).toBe(ErrorCode.CONFIG);
-    expect(err.setting).toBe(name);
-    expect(err.message).toContain(name);
+    ['AXONFLOW_MODE', 'prod', 'production'],
+    ['AXONFLOW_TIMEOUT_MS', 'fast', 1000],
+    ['AXONFLOW_TIMEOUT_MS', '-5', 1000],
+    ['AXONFLOW_TIMEOUT_MS', '3000000000', 1000],
+    ['AXONFLOW_CACHE', 'maybe', true],
+    ['AXONFLOW_CACHE_MAX', 'lots', 10_000],
+    ['AXONFLOW_CACHE_MAX', '0', 10_000],
+    ['AXONFLOW_RETRY_MAX_ATTEMPTS', '0', 2],
+  ])('names %s=%s on stderr with its fix and keeps the default', (name, value, fallback) => {
+    resetNotices();
+    const lines: string[] = [];
+    const spy = vi.spyOn(process.stderr, 'write').mockImplementation(chunk => {
+      lines.push(String(chunk));
+      return true;
+    });
+    let cfg: ReturnType<typeof resolveConfig>;
+    try {
+      cfg = resolveConfig(configFromEnv({ [name]: value }));
+    } finally {
+      spy.mockRestore();
+    }
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain(`${name}="${value}"`);
+    expect(lines[0]).toMatch(/: use .*; using the default/);
+    const read: Record<string, unknown> = {
+      AXONFLOW_MODE: cfg.mode,
+      AXONFLOW_TIMEOUT_MS: cfg.timeoutMs,
+      AXONFLOW_CACHE: cfg.cache.enabled,
+      AXONFLOW_CACHE_MAX: cfg.cache.max,
+      AXONFLOW_RETRY_MAX_ATTEMPTS: cfg.retry.maxAttempts,
+    };
+    expect(read[name]).toBe(fallback);
+  });
+
+  it('refuses header values that are not header text and keeps the default', () => {
+    resetNotices();
+    const spy = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      const cfg = resolveConfig(
+        configFromEnv({
+          AXONFLOW_CLIENT_ID: 'acme\r\nX-Evil: 1',
+          AXONFLOW_LICENSE_KEY: 'lic\u00e9',
+        }),
+      );
+      expect(cfg.clientId).toBe('community');
+      expect(cfg.licenseKey).toBeUndefined();
+      const printed = spy.mock.calls.map(c => String(c[0])).join('');
+      expect(printed).toContain('AXONFLOW_CLIENT_ID=');
+      expect(printed).toContain('AXONFLOW_LICENSE_KEY (value hidden)');
+      expect(printed).not.toContain('lic\u00e9');
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
+  it('reports an empty AXONFLOW_AGENT_URL and keeps the default agent', () => {
+    resetNotices();
+    const spy = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      const cfg = resolveConfig(configFromEnv({ AXONFLOW_AGENT_URL: '' }));
+      expect(cfg.endpoint.href).toBe('http://localhost:8080/');
+      expect(String(spy.mock.calls[0]?.[0])).toMatch(/AXONFLOW_AGENT_URL is set but empty/);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
+  it('throws a ConfigError only for an agent URL that cannot be parsed', () => {
+    resetNotices();
+    const spy = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      const err = configError(() => configFromEnv({ AXONFLOW_AGENT_URL: 'not a url' }));
+      expect(err.setting).toBe('AXONFLOW_AGENT_URL');
+      expect(err.message).toMatch(/NOT governed/);
+    } finally {
+      spy.mockRestore();
+    }
   });
 
   it('rejects an invalid endpoint and says how to fix it', () => {

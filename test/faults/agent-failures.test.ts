@@ -237,8 +237,14 @@ describe
         expect(run.out.results.every((r: CallResult) => r.ok)).toBe(true);
         expect(outcomes(run.out.results)).toEqual(outcomes(bare.out.results));
         expect(run.out.unhandled).toEqual([]);
+        // Through diag (OTEL_LOG_LEVEL): one warning per window, one auth error per window.
         expect(lines(run, 'AxonFlow unavailable (fail-open)')).toHaveLength(1);
-        expect(lines(run, 'refused the credentials')).toHaveLength(1);
+        expect(lines(run, 'calls proceed ungoverned (fail-open)')).toHaveLength(1);
+        // Without any logger configured: one notice per fail-open reason, auth included.
+        expect(lines(run, 'calls proceed NOT governed (fail-open, ').length).toBeGreaterThan(1);
+        expect(lines(run, 'NOT governed (fail-open) until the credentials are fixed')).toHaveLength(
+          1,
+        );
       });
 
       it('agent answers 500, 502 and 503 → the call proceeds (fail_open:http_5xx), retried once within the deadline', async () => {

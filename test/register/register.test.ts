@@ -96,16 +96,34 @@ describe.skipIf(!built)('register entry', () => {
     expect(chat.attributes['axonflow.decision']).toBe('deny');
   });
 
-  it('patches nothing at all with OTEL_SDK_DISABLED=true', async () => {
+  it('exports no span with OTEL_SDK_DISABLED=true, and still denies and audits', async () => {
     receiver = await startOtlpReceiver();
     sandbox.resetCounters();
     const run = await runNode(
       ['--import', 'axonflow-otel/register', 'examples/denied-prompt.mjs'],
       env({ OTEL_SDK_DISABLED: 'true' }),
     );
+    expect(run.stdout).toMatch(/^blocked: Social Security Number/m);
+    expect(sandbox.modelRequests()).toBe(0);
+    expect(receiver.spans).toHaveLength(0);
+    const allowed = await runNode(
+      ['--require', 'axonflow-otel/register', 'examples/openai-chat.cjs'],
+      env({ OTEL_SDK_DISABLED: 'true' }),
+    );
+    expect(allowed.code).toBe(0);
+    expect(receiver.spans).toHaveLength(0);
+    expect(sandbox.audits().length).toBeGreaterThan(0);
+  });
+
+  it('turns governance off only with AXONFLOW_GOVERNANCE=off', async () => {
+    receiver = await startOtlpReceiver();
+    sandbox.resetCounters();
+    const run = await runNode(
+      ['--import', 'axonflow-otel/register', 'examples/denied-prompt.mjs'],
+      env({ AXONFLOW_GOVERNANCE: 'off' }),
+    );
     expect(run.stdout).toMatch(/unexpected: the call went through/);
     expect(sandbox.agentRequests()).toBe(0);
-    expect(receiver.spans).toHaveLength(0);
   });
 
   it('honours OTEL_TRACES_EXPORTER=none while still governing', async () => {
@@ -119,14 +137,18 @@ describe.skipIf(!built)('register entry', () => {
     expect(receiver.spans).toHaveLength(0);
   });
 
-  it('fails fast on an invalid variable, naming it, and the app still runs', async () => {
+  it('names every invalid variable with its fix, keeps the defaults, and the app runs', async () => {
     receiver = await startOtlpReceiver();
     const run = await runNode(
       ['--import', 'axonflow-otel/register', 'examples/openai-chat.mjs'],
       env({ OTEL_TRACES_EXPORTER: 'jaeger', AXONFLOW_MODE: 'prod' }),
     );
-    expect(run.stderr).toMatch(/OTEL_TRACES_EXPORTER/);
-    expect(run.stderr).toMatch(/otlp, console or none/);
+    expect(run.stderr).toMatch(
+      /OTEL_TRACES_EXPORTER="jaeger" names "jaeger", which is not known: use otlp, console, none/,
+    );
+    expect(run.stderr).toMatch(
+      /AXONFLOW_MODE="prod" is not a known value: use production, sandbox; using the default/,
+    );
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/Paris|capital|France/i);
   });
