@@ -3,6 +3,8 @@
  *
  * - `beforeExit` (the loop ran dry): audit records, then spans, are flushed, bounded in time. The
  *   client stays open, so a call the app makes from its own `beforeExit` work is still checked.
+ *   If the trace endpoint has not answered within the budget, the process ends with the app's
+ *   exit code instead of waiting out the exporter's retries.
  * - SIGTERM / SIGINT: when the app listens for the signal itself, the app decides what happens;
  *   we only start a flush in the background and keep governing the calls its drain makes. When
  *   nothing else listens, we flush (bounded) and then die of the signal, as Node would have.
@@ -97,7 +99,14 @@ export function installExitPath(parts: ExitParts): RegisterHandle {
     const auditPending = stats ? stats.queued + stats.inFlight > 0 : false;
     // Spans may wait in the batch processor; one flush per dry loop is enough, and a flush with
     // nothing to send schedules nothing, so this does not keep the process alive.
-    if (auditPending || sdk) void flush();
+    if (!auditPending && !sdk) return;
+    void flush().then(() => {
+      // The budget ran out with spans still on their way to an endpoint that does not answer:
+      // the exporter's own retries (up to OTEL_EXPORTER_OTLP_TIMEOUT, 10 s by default) would
+      // hold the exit. The app had reached its end, so end it as it would have ended, with its
+      // exit code; the `exit` listener below says what was not delivered.
+      if (delivery.some(d => d.inFlight > 0)) process.exit();
+    });
   });
 
   for (const signal of SIGNALS) {
