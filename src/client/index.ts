@@ -29,4 +29,4 @@ export {
   UnavailableError,
 } from './errors.js';
 export type * from './types.js';
-export type * as wire from './wire.js';
+export * as wire from './wire.js';
