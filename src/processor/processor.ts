@@ -15,6 +15,7 @@
  * Nothing here throws into the app: failures are counted (`stats()`, `axonflow.audit.*` counters)
  * and reported through `diag`, at most once per interval.
  */
+import { randomUUID } from 'node:crypto';
 import {
   type Span as ApiSpan,
   type Attributes,
@@ -96,6 +97,9 @@ const RETRYABLE_CODES: ReadonlySet<string> = new Set([
 /** `error.type` of a reply that parsed but did not say the record was stored. */
 const ERROR_TYPE_NOT_RECORDED = 'audit_not_recorded';
 const ERROR_TYPE_OTHER = '_OTHER';
+
+/** Metadata key of the record's idempotency key in the audit request. */
+export const IDEMPOTENCY_KEY = 'idempotency_key';
 
 interface AuditRecord {
   readonly seq: number;
@@ -431,7 +435,9 @@ export class AxonFlowAuditSpanProcessor implements SpanProcessor {
       model: data.model,
       tokenUsage: data.tokenUsage,
       latencyMs: data.latencyMs,
-      metadata: data.metadata,
+      // One key per record, the same on every attempt: an agent that stored an attempt whose
+      // answer came too late can drop the retry as a duplicate.
+      metadata: { ...data.metadata, [IDEMPOTENCY_KEY]: randomUUID() },
     };
     const deadline = performance.now() + this.#exportTimeoutMillis;
     let attempts = 0;

@@ -77,7 +77,11 @@ describe('delivery', () => {
       model: 'claude-sonnet-4',
       token_usage: { prompt_tokens: 30, completion_tokens: 12, total_tokens: 45 },
       latency_ms: 251,
-      metadata: { operation: 'chat', streamed: true },
+      metadata: {
+        operation: 'chat',
+        streamed: true,
+        idempotency_key: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      },
     });
     expect(h.processor.stats()).toEqual({
       queued: 0,
@@ -352,6 +356,30 @@ describe('agent failures', () => {
     const [span] = h.auditSpans();
     expect(span!.attributes['error.type']).toBe('AXONFLOW_TIMEOUT');
     expect(span!.attributes['axonflow.audit.attempts']).toBe(agent.count(AUDIT_PATH));
+  });
+});
+
+describe('audit idempotency', () => {
+  it('sends one idempotency key per record, the same on each retry of that record', async () => {
+    // The first attempt of each record is stored but answered after the client deadline.
+    const seen = new Map<string, number>();
+    agent.handle((req, res) => {
+      const key = JSON.parse(req.body).metadata?.idempotency_key as string;
+      const n = (seen.get(key) ?? 0) + 1;
+      seen.set(key, n);
+      if (n === 1) setTimeout(() => json(res, 200, { success: true, audit_id: 'late' }), 400);
+      else json(res, 200, { success: true, audit_id: `aud-${key.slice(0, 8)}` });
+    });
+    const h = track(harness({ client: client({ timeoutMs: 150 }), exportTimeoutMillis: 3000 }));
+    h.governedCall();
+    h.governedCall({ contextId: 'ctx-2' });
+    await h.processor.forceFlush();
+    await until(() => h.processor.stats().exported === 2, 5000, 'both records');
+    expect(seen.size).toBe(2);
+    for (const [key, attempts] of seen) {
+      expect(key).toMatch(/^[0-9a-f-]{36}$/);
+      expect(attempts).toBe(2);
+    }
   });
 });
 
