@@ -2,9 +2,10 @@
 // pre-check answer (values, types, prototype keys, truncation, invalid UTF-8, other documents),
 // with a mutated status, framing or delivery (stall, drip, oversize, reset). Checked in
 // production and in sandbox mode:
-// - approve or deny only when the reply is a valid decision, and then exactly what it says;
-// - otherwise fail open (production) or throw a typed AxonFlowError (sandbox) — a 4xx that is
-//   neither auth nor rate limiting may also throw its typed error in production;
+// - a readable verdict is honoured exactly (a deny at any status, an allow on a 2xx), however
+//   malformed the other fields;
+// - unavailability (network, deadline, 5xx, 429) fails open in production and throws a typed
+//   AxonFlowError in sandbox mode; every other reply throws a typed error in both modes;
 // - never take longer than the deadline (plus scheduling slack);
 // - never add anything to Object.prototype.
 import { createServer } from 'node:http';
@@ -47,29 +48,6 @@ const PROTOTYPE_BASELINE = Object.getOwnPropertyNames(Object.prototype).sort().j
 // --- the oracle ---------------------------------------------------------------------------------
 
 const isObject = v => v !== null && typeof v === 'object' && !Array.isArray(v);
-const optional = (v, test) => v === undefined || v === null || test(v);
-
-/** 'valid', 'invalid', or 'unsure' (a shape the oracle does not want to second-guess). */
-function shapeOf(body) {
-  if (!isObject(body)) return 'invalid';
-  if (typeof body.context_id !== 'string' || typeof body.approved !== 'boolean') return 'invalid';
-  if (Array.isArray(body.approved_data)) return 'unsure';
-  if (!optional(body.approved_data, isObject)) return 'invalid';
-  if (!optional(body.policies, p => Array.isArray(p) && p.every(x => typeof x === 'string'))) {
-    return 'invalid';
-  }
-  const rateLimit = r =>
-    isObject(r) &&
-    typeof r.limit === 'number' &&
-    typeof r.remaining === 'number' &&
-    typeof r.reset_at === 'string';
-  if (!optional(body.rate_limit, rateLimit)) return 'invalid';
-  for (const key of ['expires_at', 'block_reason']) {
-    if (!optional(body[key], v => typeof v === 'string')) return 'invalid';
-  }
-  if (!optional(body.requires_redaction, v => typeof v === 'boolean')) return 'invalid';
-  return 'valid';
-}
 
 /** True when some object in the document has an own `__proto__`, or `constructor.prototype`. */
 function hasPrototypeKeys(value) {
@@ -84,37 +62,61 @@ function hasPrototypeKeys(value) {
   return false;
 }
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+
+/** The context id the client must keep: the string when it is 1–256 printable characters. */
+function keptContextId(value) {
+  if (typeof value === 'number' && Number.isFinite(value)) return undefined; // its text; not checked
+  const printable = typeof value === 'string' && value.length >= 1 && value.length <= 256;
+  return printable && !CONTROL.test(value) ? value : '';
+}
+
 /**
- * What the client must make of the reply: `{ kind: 'decision', approved, contextId }`,
- * `{ kind: 'failure' }` (fail open / typed error), `{ kind: 'rejected' }` (a 4xx: typed error,
- * or fail open), or `{ kind: 'unsure', approved }`.
+ * What the client must make of the reply:
+ * - `{ kind: 'decision', approved, contextId }`: a readable verdict (a deny at any status, an
+ *   allow on a 2xx), honoured exactly, whatever else is malformed;
+ * - `{ kind: 'unavailable' }` (network failure, deadline, 5xx, 429): fail open in production,
+ *   a typed error in sandbox mode;
+ * - `{ kind: 'unchecked' }` (any other reply: a 4xx, a redirect, no readable verdict, a reply over
+ *   the cap): a typed error in both modes, never a result;
+ * - `{ kind: 'unsure' }`: a shape the oracle does not want to second-guess (prototype keys, an
+ *   oversized 5xx reply): anything but a decision the reply contradicts.
  */
 function expectation(status, delivery, bytes) {
-  if (delivery !== 'normal' && delivery !== 'no-length') return { kind: 'failure' };
-  if (status === 401 || status === 403 || status === 429 || status >= 500)
-    return { kind: 'failure' };
-  if (status >= 300 && status < 400) return { kind: 'failure' };
-  if (status >= 400) return { kind: 'rejected' };
-  if (status === 204 || bytes.length === 0 || bytes.length > MAX_REPLY_BYTES) {
-    return { kind: 'failure' };
+  // A drip may finish inside the deadline (then the body decides) or not (unavailable).
+  if (delivery === 'drip') return { kind: 'unsure', approved: undefined };
+  if (delivery !== 'normal' && delivery !== 'no-length' && delivery !== 'huge') {
+    return { kind: 'unavailable' };
+  }
+  if (delivery === 'huge') {
+    return status === 429 || status >= 500 ? { kind: 'unsure' } : { kind: 'unchecked' };
   }
   let body;
-  try {
-    // A leading byte order mark is allowed (RFC 8259 §8.1 lets a parser ignore it).
-    body = JSON.parse(bytes.toString('utf8').replace(/^\uFEFF/, ''));
-  } catch {
-    return { kind: 'failure' };
+  if (status !== 204 && bytes.length > 0 && bytes.length <= MAX_REPLY_BYTES) {
+    try {
+      // A leading byte order mark is allowed (RFC 8259 §8.1 lets a parser ignore it).
+      body = JSON.parse(bytes.toString('utf8').replace(/^\uFEFF/, ''));
+    } catch {
+      body = undefined;
+    }
   }
-  let shape;
+  let hostile = false;
   try {
-    shape = hasPrototypeKeys(body) ? 'unsure' : shapeOf(body);
+    hostile = hasPrototypeKeys(body);
   } catch {
-    shape = 'unsure';
+    hostile = true;
   }
-  if (shape === 'invalid') return { kind: 'failure' };
-  const approved = isObject(body) ? body.approved : undefined;
-  if (shape === 'unsure') return { kind: 'unsure', approved };
-  return { kind: 'decision', approved, contextId: body.context_id };
+  if (hostile) return { kind: 'unsure', approved: undefined };
+  const readable = isObject(body);
+  if (readable && (body.approved === false || body.blocked === true)) {
+    return { kind: 'decision', approved: false, contextId: keptContextId(body.context_id) };
+  }
+  if (status === 429 || status >= 500) return { kind: 'unavailable' };
+  if (status >= 200 && status < 300 && readable && body.approved === true) {
+    return { kind: 'decision', approved: true, contextId: keptContextId(body.context_id) };
+  }
+  return { kind: 'unchecked' };
 }
 
 // --- the agent ----------------------------------------------------------------------------------
@@ -264,18 +266,18 @@ export async function create() {
           case 'decision':
             if (!decided) {
               failures.push(
-                `a valid decision was not honoured: ${error ? describeError(error) : JSON.stringify(result)}`,
+                `a readable verdict was not honoured: ${error ? describeError(error) : JSON.stringify(result)}`,
               );
+            } else if (result.approved !== expected.approved) {
+              failures.push(`decided ${result.approved} where the reply says ${expected.approved}`);
             } else if (
-              result.approved !== expected.approved ||
+              expected.contextId !== undefined &&
               result.contextId !== expected.contextId
             ) {
-              failures.push(
-                `decision differs from the reply: approved ${result.approved}, context ${result.contextId}`,
-              );
+              failures.push(`context ${JSON.stringify(result.contextId)} differs from the reply`);
             }
             break;
-          case 'failure':
+          case 'unavailable':
             if (mode === 'production' && !failedOpen) {
               failures.push(
                 `production mode did not fail open: ${error ? describeError(error) : JSON.stringify(result)}`,
@@ -285,24 +287,21 @@ export async function create() {
               failures.push(`sandbox mode did not throw: ${JSON.stringify(result)}`);
             }
             break;
-          case 'rejected':
-            if (mode === 'production' && !failedOpen && error === undefined) {
-              failures.push(`a ${status} was taken as a decision: ${JSON.stringify(result)}`);
-            }
-            if (mode === 'sandbox' && error === undefined) {
-              failures.push(`sandbox mode did not throw: ${JSON.stringify(result)}`);
+          case 'unchecked':
+            if (error === undefined) {
+              failures.push(
+                `an unreadable verdict (HTTP ${status}) gave a result: ${JSON.stringify(result)}`,
+              );
             }
             break;
           default:
-            if (decided && result.approved !== expected.approved) {
+            if (
+              decided &&
+              expected.approved !== undefined &&
+              result.approved !== expected.approved
+            ) {
               failures.push(`decided ${result.approved} where the reply says ${expected.approved}`);
             }
-        }
-        if (
-          result?.approved === false &&
-          !(expected.kind === 'decision' || expected.kind === 'unsure')
-        ) {
-          failures.push('denied on a reply that is not a valid decision');
         }
         return failures.length > 0 ? failures.join('; ') : undefined;
       };

@@ -4,24 +4,45 @@
  * data sources), so no raw prompt or token is kept as a key. Each entry lives for the configured
  * TTL or until the agent's `expires_at`, whichever is sooner. Concurrent identical lookups share
  * one in-flight agent request.
+ *
+ * Bounded twice: by entries (`max`) and by estimated bytes (`maxBytes`, with `sizeOf` per entry),
+ * so a workload of unique prompts, or an agent that sends large replies, cannot grow it without
+ * limit. An entry larger than `maxBytes` is not stored.
  */
 import { hash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
+
+/** A SHA-256 base64url key (43 characters) at two bytes a character, plus its map slot. */
+const KEY_BYTES = 43 * 2 + 64;
 
 export class DecisionCache<V extends object> {
   readonly #lru: LRUCache<string, V> | undefined;
   readonly #inflight = new Map<string, Promise<V>>();
   readonly #ttlMs: number;
 
-  constructor(options: { enabled: boolean; ttlMs: number; max: number }) {
+  constructor(
+    options: { enabled: boolean; ttlMs: number; max: number; maxBytes: number },
+    sizeOf: (value: V) => number,
+  ) {
     this.#ttlMs = options.ttlMs;
     this.#lru = options.enabled
-      ? new LRUCache<string, V>({ max: options.max, ttl: options.ttlMs })
+      ? new LRUCache<string, V>({
+          max: options.max,
+          ttl: options.ttlMs,
+          maxSize: options.maxBytes,
+          // lru-cache wants a positive integer; the key (a 43-character hash) is counted too.
+          sizeCalculation: value => Math.max(1, Math.ceil(sizeOf(value)) + KEY_BYTES),
+        })
       : undefined;
   }
 
   get size(): number {
     return this.#lru?.size ?? 0;
+  }
+
+  /** Estimated bytes held, as counted against `maxBytes`. */
+  get bytes(): number {
+    return this.#lru?.calculatedSize ?? 0;
   }
 
   get(key: string): V | undefined {

@@ -3,14 +3,24 @@
  * deadline/retry/breaker policy of every call, the decision cache, fail-open in production mode,
  * and the mapping from snake_case wire DTOs to the camelCase public results.
  *
- * Failure classes, decided in one place (`#run`):
- * - a decision (pre-check `approved:false`, proxy 403 with `blocked`) is an answer, never an error,
- *   and never turned into an allow;
- * - unavailability (network, deadline, 5xx, 429, invalid or oversized reply) is retried within the
- *   deadline on non-mutating calls, counted by the breaker, and fails open in production mode;
- * - auth (401, 403 without a block) also fails open in production, logged at error level once per
- *   minute and never counted by the breaker;
- * - anything else (400 and other 4xx) is our own bad request and throws.
+ * Failure classes, decided in one place (`#run` and `#failOpenReason`), following the AxonFlow
+ * Rust SDK: fail open on network errors and 5xx only (plus deadlines and 429, which are the same
+ * unavailability), never on anything else.
+ * - a decision is an answer, never an error, and never turned into an allow: any reply, whatever
+ *   its HTTP status, from which pre-check `approved:false` (or `blocked:true`) or proxy
+ *   `blocked:true` can be read is a deny, with its side fields read leniently (`reply.ts`), e.g.
+ *   the platform's 402 budget deny and 403 tenant deny;
+ * - unavailability (network, deadline, 5xx, 429) is retried within the deadline on non-mutating
+ *   calls, counted by the breaker, and fails open in production mode (throws in sandbox mode);
+ * - everything else blocks, in both modes, with a typed error and one rate-limited stderr line:
+ *   auth (401, 403 without a deny: `AuthenticationError`), any other 4xx or a redirect
+ *   (`RequestRejectedError`), and a 2xx reply with no readable boolean verdict, or a reply over
+ *   the size cap (`InvalidResponseError`). The agent answered, but we cannot read an allow out of
+ *   it: an uncheckable call is not an allowed one. None of these counts for the breaker, so an
+ *   agent that keeps answering garbage cannot open the circuit and turn the blocks into
+ *   fail-opens. The gate turns these errors into `UncheckedRequestError`.
+ * - uncheckable input (a pre-check body over `maxCheckBytes`, or a 400/413/422 from the agent)
+ *   blocks too, unless `onUncheckable: 'allow'`, which fails open with reason `uncheckable`.
  */
 import { diag } from '@opentelemetry/api';
 import type { z } from 'zod';
@@ -33,9 +43,17 @@ import {
   sanitizeAgentText,
   TimeoutError,
   UnavailableError,
+  UncheckedRequestError,
 } from './errors.js';
 import { scheduleHeartbeat } from './heartbeat.js';
-import { type AgentReply, AgentTransport } from './transport.js';
+import {
+  type ClientResponseReading,
+  isRecord,
+  type PreCheckReading,
+  readBlockedClientResponse,
+  readPreCheckReply,
+} from './reply.js';
+import { type AgentReply, AgentTransport, JsonText } from './transport.js';
 import type {
   AuditLLMCallRequest,
   AuditResult,
@@ -58,7 +76,6 @@ import {
   AuditResultSchema,
   CancelPlanResponseSchema,
   type ClientRequest,
-  type ClientResponse,
   ClientResponseSchema,
   ConnectorListSchema,
   ConnectorMetadataSchema,
@@ -67,11 +84,15 @@ import {
   PlanExecutionResponseSchema,
   PlanResponseSchema,
   type PolicyEvaluationInfo,
-  PreCheckResponseSchema,
   type PreCheckRequest as PreCheckWire,
 } from './wire.js';
 
 const FAIL_OPEN_PREFIX = 'AxonFlow unavailable (fail-open): ';
+const UNCHECKABLE_PREFIX = 'AxonFlow could not check the request (fail-open): ';
+/** Statuses by which the agent refuses to read a request: uncheckable input, not a failure. */
+const UNCHECKABLE_STATUSES = new Set([400, 413, 422]);
+/** Estimated bytes of a cached result besides its strings: the object, its arrays and dates. */
+const ENTRY_OVERHEAD_BYTES = 512;
 const LOG_WINDOW_MS = 60_000;
 const CHAT_TYPES = new Set(['chat', 'llm_chat']);
 
@@ -117,7 +138,7 @@ export class AxonFlowClient {
   readonly #secrets: string[];
   #closing: Promise<void> | undefined;
   #lastWarnAt = Number.NEGATIVE_INFINITY;
-  #lastAuthErrorAt = Number.NEGATIVE_INFINITY;
+  #lastBlockErrorAt = Number.NEGATIVE_INFINITY;
 
   /** @throws ConfigError naming the setting and the fix, when the configuration is invalid. */
   constructor(config: AxonFlowClientConfig = {}) {
@@ -140,7 +161,7 @@ export class AxonFlowClient {
       basePath: cfg.endpoint.pathname.replace(/\/+$/, ''),
     });
     this.#breaker = cfg.breaker.enabled ? new CircuitBreaker(cfg.breaker) : undefined;
-    this.#cache = new DecisionCache(cfg.cache);
+    this.#cache = new DecisionCache(cfg.cache, entrySize);
     this.#secrets = [cfg.clientSecret, cfg.licenseKey, cfg.userToken, headers.authorization].filter(
       (s): s is string => typeof s === 'string' && s.length >= 4,
     );
@@ -179,6 +200,21 @@ export class AxonFlowClient {
   /** Number of decisions held in the cache. */
   get cacheSize(): number {
     return this.#cache.size;
+  }
+
+  /** Estimated bytes the cached decisions hold (bounded by `cache.maxBytes`). */
+  get cacheBytes(): number {
+    return this.#cache.bytes;
+  }
+
+  /** What the gate does with an approval that requires redaction (`onRedaction`). */
+  get onRedaction(): 'block' | 'allow' {
+    return this.#cfg.onRedaction;
+  }
+
+  /** What happens to a prompt that cannot be checked (`onUncheckable`). */
+  get onUncheckable(): 'block' | 'allow' {
+    return this.#cfg.onUncheckable;
   }
 
   /** Probes `GET /health`. Never throws; never blocked by the breaker. */
@@ -224,14 +260,38 @@ export class AxonFlowClient {
 
   /**
    * Asks the agent for a policy decision on a prompt (`POST /api/policy/pre-check`). A deny is a
-   * result with `approved: false`. In production mode an unavailable agent gives a result with
-   * `approved: true, failOpen: true`; in sandbox mode it throws.
+   * result with `approved: false`. In production mode an unavailable agent (network, deadline, 5xx,
+   * 429) gives a result with `approved: true, failOpen: true`; in sandbox mode it throws.
+   *
+   * Throws in both modes when the call cannot be checked: `AuthenticationError` (401, 403 without
+   * a deny), `RequestRejectedError` (other 4xx), `InvalidResponseError` (no readable verdict, or a
+   * reply over the size cap), and `UncheckedRequestError` (`too_large`) for a request body over
+   * `maxCheckBytes`, which is never sent. With `onUncheckable: 'allow'`, a body over the limit and
+   * a 400/413/422 give a fail-open result with reason `uncheckable` instead.
    */
   async preCheck(request: PreCheckRequest): Promise<PreCheckResult> {
     const { body, key } = this.#preCheckRequest(request);
     if (key !== undefined) {
       const hit = this.#cache.get(key);
       if (hit) return hit as PreCheckResult;
+    }
+    // Measured (and serialised, once) before anything else: a prompt over the limit is never
+    // sent, so no breaker state or coalescing can turn it into an allow.
+    let text: JsonText;
+    try {
+      text = new JsonText(JSON.stringify(body));
+    } catch {
+      return this.#uncheckableInput(
+        'error',
+        'the pre-check body cannot be serialised as JSON (a BigInt or a cycle in the context?)',
+      );
+    }
+    const bytes = Buffer.byteLength(text.text);
+    if (bytes > this.#cfg.maxCheckBytes) {
+      return this.#uncheckableInput(
+        'too_large',
+        `the pre-check body is ${bytes} bytes, over the ${this.#cfg.maxCheckBytes} bytes allowed (maxCheckBytes, AXONFLOW_MAX_CHECK_BYTES)`,
+      );
     }
     // A dead agent must cost next to nothing: while the circuit is open, production mode answers
     // at once, without building an error (its stack trace was most of the cost).
@@ -243,8 +303,28 @@ export class AxonFlowClient {
       return CIRCUIT_OPEN_RESULT;
     }
     if (key !== undefined)
-      return this.#cache.coalesce(key, () => this.#preCheckFromAgent(body, key));
-    return this.#preCheckFromAgent(body, undefined);
+      return this.#cache.coalesce(key, () => this.#preCheckFromAgent(text, key));
+    return this.#preCheckFromAgent(text, undefined);
+  }
+
+  /**
+   * A request that cannot be checked before it is sent: blocked (`UncheckedRequestError`), or with
+   * `onUncheckable: 'allow'` let through as a fail-open result with reason `uncheckable`.
+   */
+  #uncheckableInput(reason: 'too_large' | 'error', detail: string): PreCheckResult {
+    if (this.#cfg.onUncheckable === 'allow') {
+      notice(
+        'fail-open:uncheckable',
+        `calls proceed NOT governed (fail-open, uncheckable): ${detail}; AXONFLOW_ON_UNCHECKABLE=allow lets such calls through`,
+      );
+      return failOpenResult('uncheckable', UNCHECKABLE_PREFIX + detail);
+    }
+    const raise = reason === 'too_large' ? 'Raise AXONFLOW_MAX_CHECK_BYTES, or set' : 'Set';
+    notice(
+      `blocked:${reason}`,
+      `calls are BLOCKED, not checked: ${detail}. ${raise} AXONFLOW_ON_UNCHECKABLE=allow to let such calls through unchecked`,
+    );
+    throw new UncheckedRequestError({ reason });
   }
 
   /**
@@ -275,10 +355,10 @@ export class AxonFlowClient {
     return { body, key };
   }
 
-  async #preCheckFromAgent(body: PreCheckWire, key: string | undefined): Promise<PreCheckResult> {
-    let wire: z.infer<typeof PreCheckResponseSchema>;
+  async #preCheckFromAgent(body: JsonText, key: string | undefined): Promise<PreCheckResult> {
+    let reading: PreCheckReading;
     try {
-      wire = await this.#run(
+      reading = await this.#run(
         {
           method: 'POST',
           path: '/api/policy/pre-check',
@@ -286,48 +366,57 @@ export class AxonFlowClient {
           timeoutMs: this.#cfg.timeoutMs,
           idempotent: true,
         },
-        reply => this.#expectOk(reply, PreCheckResponseSchema, 'pre-check'),
+        reply => this.#readPreCheck(reply),
       );
     } catch (err) {
-      const reason = this.#failOpenReason(err);
-      return {
-        approved: true,
-        contextId: '',
-        policies: [],
-        blockReason: undefined,
-        expiresAt: undefined,
-        requiresRedaction: false,
-        rateLimit: undefined,
-        failOpen: true,
-        failOpenReason: reason,
-        error: FAIL_OPEN_PREFIX + (err as Error).message,
-        cached: false,
-      };
+      const reason = this.#failOpenReason(err, true);
+      const prefix = reason === 'uncheckable' ? UNCHECKABLE_PREFIX : FAIL_OPEN_PREFIX;
+      return failOpenResult(reason, prefix + (err as Error).message);
     }
-    const expiresAt = parseDate(wire.expires_at);
     const result: PreCheckResult = {
-      approved: wire.approved,
-      contextId: wire.context_id,
-      policies: Object.freeze(wire.policies),
-      blockReason: wire.block_reason ?? undefined,
-      expiresAt,
-      requiresRedaction: wire.requires_redaction ?? false,
-      rateLimit: wire.rate_limit
-        ? {
-            limit: wire.rate_limit.limit,
-            remaining: wire.rate_limit.remaining,
-            resetAt: parseDate(wire.rate_limit.reset_at) ?? new Date(0),
-          }
-        : undefined,
+      approved: reading.approved,
+      contextId: reading.contextId,
+      policies: Object.freeze(reading.policies),
+      blockReason: reading.blockReason,
+      expiresAt: reading.expiresAt,
+      requiresRedaction: reading.requiresRedaction,
+      rateLimit: reading.rateLimit,
       failOpen: false,
       failOpenReason: undefined,
       error: undefined,
       cached: false,
     };
+    if (reading.malformed.length > 0) result.malformedFields = Object.freeze(reading.malformed);
     if (key !== undefined) {
-      this.#cache.set(key, Object.freeze({ ...result, cached: true }), expiresAt?.getTime());
+      this.#cache.set(
+        key,
+        Object.freeze({ ...result, cached: true }),
+        reading.expiresAt?.getTime(),
+      );
     }
     return result;
+  }
+
+  /**
+   * The verdict of a pre-check reply: a readable deny whatever the status (the platform sends
+   * budget denies as 402 and tenant denies as 403); a readable allow only from a 2xx. A 2xx with
+   * no readable boolean verdict is an `InvalidResponseError`, which blocks: the agent answered, so
+   * this is not unavailability, and nothing in the reply says the call may go ahead.
+   */
+  #readPreCheck(reply: AgentReply): PreCheckReading {
+    const reading = reply.invalidJson ? undefined : readPreCheckReply(reply.body);
+    if (reading !== undefined && !reading.approved) return reading;
+    const { status } = reply;
+    if (status >= 200 && status < 300) {
+      if (reading !== undefined) return reading;
+      throw new InvalidResponseError(
+        reply.invalidJson
+          ? `AxonFlow agent reply to pre-check (HTTP ${status}) is not valid JSON`
+          : `AxonFlow agent reply to pre-check (HTTP ${status}) has no boolean "approved" verdict`,
+        { status },
+      );
+    }
+    throw this.#statusError(reply);
   }
 
   /**
@@ -390,7 +479,7 @@ export class AxonFlowClient {
   }
 
   async #proxyFromAgent(body: ClientRequest, key: string | undefined): Promise<ProxyLLMCallResult> {
-    let wire: ClientResponse;
+    let wire: ClientResponseReading;
     try {
       wire = await this.#run(
         {
@@ -403,7 +492,7 @@ export class AxonFlowClient {
         reply => this.#expectClientResponse(reply),
       );
     } catch (err) {
-      const reason = this.#failOpenReason(err);
+      const reason = this.#failOpenReason(err, false);
       return {
         success: true,
         data: undefined,
@@ -630,7 +719,7 @@ export class AxonFlowClient {
     };
   }
 
-  async #mutation(body: ClientRequest): Promise<ClientResponse> {
+  async #mutation(body: ClientRequest): Promise<ClientResponseReading> {
     const wire = await this.#run(
       {
         method: 'POST',
@@ -727,7 +816,8 @@ export class AxonFlowClient {
         const result = interpret(reply);
         breaker?.onSuccess();
         return result;
-      } catch (err) {
+      } catch (caught) {
+        const err = asUnavailable(caught);
         const retryable = err instanceof UnavailableError && err.reason !== 'circuit_open';
         const remaining = spec.timeoutMs - (performance.now() - started);
         const delay = Math.min(
@@ -745,11 +835,9 @@ export class AxonFlowClient {
           err instanceof AxonFlowError || !deadline.aborted
             ? err
             : new TimeoutError(spec.timeoutMs);
-        if (
-          failure instanceof UnavailableError ||
-          failure instanceof TimeoutError ||
-          failure instanceof InvalidResponseError
-        ) {
+        // Only unavailability counts. An agent that answers, even with garbage, is not down: were
+        // its replies counted, an open circuit would turn the blocks they cause into fail-opens.
+        if (failure instanceof UnavailableError || failure instanceof TimeoutError) {
           breaker?.onFailure();
         } else {
           breaker?.onNeutral();
@@ -765,13 +853,19 @@ export class AxonFlowClient {
     throw this.#statusError(reply);
   }
 
-  /** `/api/request` answers with 2xx, 402 (budget) and 403 (policy block) as results. */
-  #expectClientResponse(reply: AgentReply): ClientResponse {
+  /**
+   * `/api/request` answers with 2xx and 402 (budget) as results, and a block (`blocked: true`,
+   * usually 403) as a result whatever the status, with its side fields read leniently: a block
+   * must never become an error that could fail open.
+   */
+  #expectClientResponse(reply: AgentReply): ClientResponseReading {
     const { status, body } = reply;
+    if (!reply.invalidJson && isRecord(body) && body.blocked === true) {
+      return readBlockedClientResponse(body);
+    }
     const isAnswer =
       (status >= 200 && status < 300) ||
-      (status === 402 && isRecord(body) && body.budget_info !== undefined) ||
-      (status === 403 && isRecord(body) && body.blocked === true);
+      (status === 402 && isRecord(body) && body.budget_info !== undefined);
     if (isAnswer) return this.#validateReply(ClientResponseSchema, reply, 'request');
     throw this.#statusError(reply);
   }
@@ -834,37 +928,73 @@ export class AxonFlowClient {
   }
 
   /**
-   * Decides whether a failure may fail open. Returns the reason when it may (production mode,
-   * unavailability or auth); rethrows otherwise. Logs once per window, never per call.
+   * Decides whether a failure may fail open, and returns the reason when it may: unavailability
+   * in production mode, or (for a pre-check, with `onUncheckable: 'allow'`) a request the agent
+   * refused to read. Rethrows otherwise, after one rate-limited stderr line for a failure that
+   * blocks. Logs once per window, never per call.
    */
-  #failOpenReason(err: unknown): FailOpenReason {
-    if (this.#cfg.mode !== 'production') throw err;
-    let reason: FailOpenReason;
-    if (err instanceof UnavailableError) reason = err.reason;
-    else if (err instanceof TimeoutError) reason = 'timeout';
-    else if (err instanceof InvalidResponseError) reason = 'invalid_response';
-    else if (err instanceof AuthenticationError) reason = 'auth';
-    else throw err;
+  #failOpenReason(err: unknown, preCheck: boolean): FailOpenReason {
+    const production = this.#cfg.mode === 'production';
+    let reason: FailOpenReason | undefined;
+    if (production && err instanceof UnavailableError) reason = err.reason;
+    else if (production && err instanceof TimeoutError) reason = 'timeout';
+    else if (preCheck && this.#cfg.onUncheckable === 'allow' && isUncheckableInput(err))
+      reason = 'uncheckable';
+    if (reason === undefined) {
+      this.#reportBlocked(err, preCheck);
+      throw err;
+    }
     const message = (err as Error).message;
+    if (reason === 'uncheckable') {
+      notice(
+        'fail-open:uncheckable',
+        `calls proceed NOT governed (fail-open, uncheckable): ${message}; AXONFLOW_ON_UNCHECKABLE=allow lets such calls through`,
+      );
+      return reason;
+    }
     notice(
       `fail-open:${reason}`,
-      reason === 'auth'
-        ? `${message}: calls proceed NOT governed (fail-open) until the credentials are fixed (AXONFLOW_CLIENT_ID, AXONFLOW_CLIENT_SECRET, AXONFLOW_LICENSE_KEY)`
-        : `calls proceed NOT governed (fail-open, ${reason}): ${message}. Check that the agent at ${this.#cfg.endpoint.origin} is up (npx axonflow-otel doctor)`,
+      `calls proceed NOT governed (fail-open, ${reason}): ${message}. Check that the agent at ${this.#cfg.endpoint.origin} is up (npx axonflow-otel doctor)`,
     );
     const now = Date.now();
-    if (reason === 'auth') {
-      if (now - this.#lastAuthErrorAt >= LOG_WINDOW_MS) {
-        this.#lastAuthErrorAt = now;
-        diag.error(
-          `axonflow-otel: ${(err as Error).message}; calls proceed ungoverned (fail-open) until this is fixed`,
-        );
-      }
-    } else if (now - this.#lastWarnAt >= LOG_WINDOW_MS) {
+    if (now - this.#lastWarnAt >= LOG_WINDOW_MS) {
       this.#lastWarnAt = now;
-      diag.warn(`axonflow-otel: ${FAIL_OPEN_PREFIX}${(err as Error).message}`);
+      diag.warn(`axonflow-otel: ${FAIL_OPEN_PREFIX}${message}`);
     }
     return reason;
+  }
+
+  /**
+   * One stderr line per kind and minute (and a diag error) for a failure that blocks calls in
+   * every mode: the agent answered, but not with a verdict we can act on.
+   */
+  #reportBlocked(err: unknown, preCheck: boolean): void {
+    let kind: string;
+    let fix: string;
+    if (err instanceof AuthenticationError) {
+      kind = 'auth';
+      fix =
+        'until the credentials are fixed (AXONFLOW_CLIENT_ID, AXONFLOW_CLIENT_SECRET, AXONFLOW_LICENSE_KEY)';
+    } else if (preCheck && isUncheckableInput(err)) {
+      kind = 'uncheckable';
+      fix =
+        'when the agent refuses to read them; AXONFLOW_ON_UNCHECKABLE=allow lets such calls through unchecked';
+    } else if (err instanceof InvalidResponseError) {
+      kind = 'invalid_response';
+      fix = `while the agent's verdict cannot be read. Check that ${this.#cfg.endpoint.origin} is the AxonFlow agent (npx axonflow-otel doctor)`;
+    } else if (err instanceof RequestRejectedError) {
+      kind = 'http_4xx';
+      fix = `while the agent refuses them. Check that ${this.#cfg.endpoint.origin} is the AxonFlow agent (npx axonflow-otel doctor)`;
+    } else {
+      return; // sandbox-mode unavailability and our own errors: thrown as they are
+    }
+    const message = (err as Error).message;
+    notice(`blocked:${kind}`, `${message}: calls are BLOCKED, not checked, ${fix}`);
+    const now = Date.now();
+    if (now - this.#lastBlockErrorAt >= LOG_WINDOW_MS) {
+      this.#lastBlockErrorAt = now;
+      diag.error(`axonflow-otel: ${message}; calls are blocked (not checked) until this is fixed`);
+    }
   }
 
   /** Removes any configured secret an agent might have echoed back into an error message. */
@@ -895,14 +1025,68 @@ function isMutation(requestType: string): boolean {
   );
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
+/** A 400, 413 or 422: the agent refused to read the request, so it could not be checked. */
+function isUncheckableInput(err: unknown): boolean {
+  return (
+    err instanceof RequestRejectedError &&
+    err.status !== undefined &&
+    UNCHECKABLE_STATUSES.has(err.status)
+  );
 }
 
-function parseDate(value: string | null | undefined): Date | undefined {
-  if (!value) return undefined;
-  const date = new Date(value);
-  return Number.isNaN(date.getTime()) ? undefined : date;
+/**
+ * A reply cut off at the size cap (or unreadable) with a 5xx or 429 status is unavailability all
+ * the same: the status said so before the body did.
+ */
+function asUnavailable(err: unknown): unknown {
+  if (!(err instanceof InvalidResponseError) || err.status === undefined) return err;
+  if (err.status >= 500) {
+    return new UnavailableError('http_5xx', `AxonFlow agent error (HTTP ${err.status})`, {
+      status: err.status,
+    });
+  }
+  if (err.status === 429) {
+    return new UnavailableError('rate_limited', 'AxonFlow agent rate limit (HTTP 429)', {
+      status: 429,
+    });
+  }
+  return err;
+}
+
+function failOpenResult(reason: FailOpenReason, error: string): PreCheckResult {
+  return {
+    approved: true,
+    contextId: '',
+    policies: [],
+    blockReason: undefined,
+    expiresAt: undefined,
+    requiresRedaction: false,
+    rateLimit: undefined,
+    failOpen: true,
+    failOpenReason: reason,
+    error,
+    cached: false,
+  };
+}
+
+/**
+ * Estimated bytes of a cached result, for the cache's byte bound: its strings at two bytes a
+ * character plus a fixed overhead. Pre-check strings are capped when read, so this stays small;
+ * a proxy result counts its whole JSON (its `data` is the model's answer).
+ */
+function entrySize(value: PreCheckResult | ProxyLLMCallResult): number {
+  if ('contextId' in value) {
+    let chars =
+      value.contextId.length + (value.blockReason?.length ?? 0) + (value.error?.length ?? 0);
+    for (const p of value.policies) chars += p.length + 16;
+    for (const f of value.malformedFields ?? []) chars += f.length + 16;
+    return ENTRY_OVERHEAD_BYTES + 2 * chars;
+  }
+  try {
+    return ENTRY_OVERHEAD_BYTES + 2 * (JSON.stringify(value)?.length ?? 0);
+  } catch {
+    return Number.MAX_SAFE_INTEGER; // never cached
+  }
 }
 
 function mapPolicyInfo(info: PolicyEvaluationInfo | null | undefined): PolicyInfo | undefined {
@@ -916,8 +1100,8 @@ function mapPolicyInfo(info: PolicyEvaluationInfo | null | undefined): PolicyInf
   };
 }
 
-function mapClientResponse(wire: ClientResponse): ProxyLLMCallResult {
-  return {
+function mapClientResponse(wire: ClientResponseReading): ProxyLLMCallResult {
+  const result: ProxyLLMCallResult = {
     success: wire.success,
     data: wire.data,
     result: wire.result ?? undefined,
@@ -933,6 +1117,9 @@ function mapClientResponse(wire: ClientResponse): ProxyLLMCallResult {
     failOpenReason: undefined,
     cached: false,
   };
+  if (wire.malformed !== undefined && wire.malformed.length > 0)
+    result.malformedFields = Object.freeze([...wire.malformed]);
+  return result;
 }
 
 function mapExecution(wire: z.infer<typeof PlanExecutionResponseSchema>): PlanExecution {

@@ -24,7 +24,19 @@ export interface CacheOptions {
    * @default 10000 (`AXONFLOW_CACHE_MAX`)
    */
   max?: number;
+  /**
+   * Most bytes the cached decisions may take, estimated per entry (its strings at two bytes a
+   * character, plus a fixed overhead for the entry; a proxy result counts its whole JSON). The
+   * least recently used entries are evicted to stay under it, and an entry larger than the whole
+   * bound is not cached. Works with `max`: whichever bound is reached first evicts. Agent strings
+   * are capped (256 characters, 64 policy names) before they are cached, so a pre-check decision
+   * stays small whatever the agent sends. @default 16777216 (16 MiB, `AXONFLOW_CACHE_MAX_BYTES`)
+   */
+  maxBytes?: number;
 }
+
+/** What the gate does with a call it cannot check, or one the agent wants redacted. */
+export type GatePolicy = 'block' | 'allow';
 
 export interface RetryOptions {
   /** Retry transport errors, 5xx and 429 on non-mutating calls. @default true */
@@ -105,6 +117,32 @@ export interface AxonFlowClientConfig {
    * turn it off whatever this says. @default true
    */
   telemetry?: boolean;
+  /**
+   * Largest pre-check request body, in bytes of JSON (prompt, context and ids), that is sent to
+   * the agent. A larger one is not sent: the call is uncheckable and `onUncheckable` decides
+   * (blocked by default, `UncheckedRequestError` with reason `too_large`). Applies to
+   * `preCheck` (the gate), not to proxy calls.
+   * @default 1048576 (1 MiB, `AXONFLOW_MAX_CHECK_BYTES`)
+   */
+  maxCheckBytes?: number;
+  /**
+   * A call whose prompt cannot be checked: larger than `maxCheckBytes`, or refused unread by the
+   * agent (HTTP 400, 413, 422). `block` keeps it from the model (`UncheckedRequestError`, code
+   * `AXONFLOW_UNCHECKED`); `allow` lets it through unchecked, as a fail-open result with reason
+   * `uncheckable` (never cached, reported on stderr once a minute). Applies in both modes. Other
+   * failures are not affected: unavailability follows `mode`; 401, other 4xx and unreadable
+   * verdicts always block. @default 'block' (`AXONFLOW_ON_UNCHECKABLE`)
+   */
+  onUncheckable?: GatePolicy;
+  /**
+   * An approval with `requires_redaction: true`. The pre-check reply carries no redacted text, so
+   * the gate cannot apply the redaction: `block` keeps the call from the model
+   * (`RedactionRequiredError`, code `AXONFLOW_REDACTION_REQUIRED`); `allow` sends the prompt
+   * unredacted, marked `axonflow.redaction_required=true` on the spans. Read by the
+   * instrumentation's gate; `preCheck` itself returns the approval as the agent gave it.
+   * @default 'block' (`AXONFLOW_ON_REDACTION`)
+   */
+  onRedaction?: GatePolicy;
 }
 
 export interface ResolvedConfig {
@@ -123,6 +161,9 @@ export interface ResolvedConfig {
   breaker: Required<BreakerOptions>;
   debug: boolean;
   telemetry: boolean;
+  maxCheckBytes: number;
+  onUncheckable: GatePolicy;
+  onRedaction: GatePolicy;
 }
 
 export const DEFAULT_ENDPOINT = 'http://localhost:8080';
@@ -219,6 +260,16 @@ export function resolveConfig(config: AxonFlowClientConfig): ResolvedConfig {
     );
   }
   const retryAttempts = positive('retry.maxAttempts', config.retry?.maxAttempts, 2);
+  const gatePolicy = (setting: string, value: GatePolicy | undefined): GatePolicy => {
+    if (value === undefined) return 'block';
+    if (value !== 'block' && value !== 'allow') {
+      throw new ConfigError(
+        setting,
+        `${setting} must be 'block' or 'allow', got ${JSON.stringify(value)}`,
+      );
+    }
+    return value;
+  };
   return {
     endpoint,
     clientId: headerValue('clientId', config.clientId) ?? 'community',
@@ -234,6 +285,9 @@ export function resolveConfig(config: AxonFlowClientConfig): ResolvedConfig {
       enabled: config.cache?.enabled ?? true,
       ttlMs: deadline('cache.ttlMs', config.cache?.ttlMs, 60_000),
       max: max ?? 10_000,
+      maxBytes: Math.floor(
+        positive('cache.maxBytes', config.cache?.maxBytes, 16 * 1024 * 1024, 1024),
+      ),
     },
     retry: {
       enabled: config.retry?.enabled ?? true,
@@ -248,6 +302,9 @@ export function resolveConfig(config: AxonFlowClientConfig): ResolvedConfig {
     },
     debug: config.debug ?? false,
     telemetry: config.telemetry ?? true,
+    maxCheckBytes: positive('maxCheckBytes', config.maxCheckBytes, 1024 * 1024, 64),
+    onUncheckable: gatePolicy('onUncheckable', config.onUncheckable),
+    onRedaction: gatePolicy('onRedaction', config.onRedaction),
   };
 }
 
@@ -289,6 +346,7 @@ export function configFromEnv(
       enabled: s.AXONFLOW_CACHE,
       ttlMs: s.AXONFLOW_CACHE_TTL_MS,
       max: s.AXONFLOW_CACHE_MAX,
+      maxBytes: s.AXONFLOW_CACHE_MAX_BYTES,
     },
     retry: { maxAttempts: s.AXONFLOW_RETRY_MAX_ATTEMPTS },
     breaker: {
@@ -296,6 +354,9 @@ export function configFromEnv(
       resetTimeoutMs: s.AXONFLOW_BREAKER_RESET_MS,
     },
     telemetry: telemetryAllowed(s),
+    maxCheckBytes: s.AXONFLOW_MAX_CHECK_BYTES,
+    onUncheckable: s.AXONFLOW_ON_UNCHECKABLE,
+    onRedaction: s.AXONFLOW_ON_REDACTION,
   };
   if (given.has('AXONFLOW_CLIENT_SECRET')) fromEnv.clientSecret = s.AXONFLOW_CLIENT_SECRET;
   if (given.has('AXONFLOW_LICENSE_KEY')) fromEnv.licenseKey = s.AXONFLOW_LICENSE_KEY;

@@ -9,6 +9,10 @@
 
 const BRAND = Symbol.for('axonflow-otel.error');
 const MAX_AGENT_TEXT = 512;
+/** Longest agent string (context id, block reason, policy name) kept on a result or an error. */
+export const MAX_AGENT_STRING = 256;
+/** Most policy names kept from one reply. */
+export const MAX_AGENT_POLICIES = 64;
 
 /** Error codes, stable across releases. */
 export const ErrorCode = {
@@ -20,6 +24,10 @@ export const ErrorCode = {
   CONFIG: 'AXONFLOW_CONFIG',
   REQUEST_REJECTED: 'AXONFLOW_REQUEST_REJECTED',
   STREAM_PROTOCOL: 'AXONFLOW_STREAM_PROTOCOL',
+  /** The gate blocked a call it could not check (agent 4xx, unreadable verdict, prompt too large). */
+  UNCHECKED: 'AXONFLOW_UNCHECKED',
+  /** The agent approved the call only with redaction, which a pre-checked call cannot apply. */
+  REDACTION_REQUIRED: 'AXONFLOW_REDACTION_REQUIRED',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -70,25 +78,142 @@ export class AxonFlowError extends Error {
   }
 }
 
-/** A policy denied the request. The only error the instrumentation throws into the app on purpose. */
+/**
+ * A policy denied the request. The only error the instrumentation throws into the app on purpose,
+ * itself or as one of its subclasses (`UncheckedRequestError`, `RedactionRequiredError`), so that
+ * `instanceof PolicyViolationError` catches every call the gate kept from the model; `code` tells
+ * them apart.
+ */
 export class PolicyViolationError extends AxonFlowError {
   readonly blockReason: string;
   readonly policies: readonly string[];
   readonly contextId: string | undefined;
 
+  constructor(
+    init: {
+      blockReason?: string;
+      policies?: readonly string[];
+      contextId?: string;
+      status?: number;
+    },
+    /** @internal How a subclass names itself: its code and the start of its message. */
+    as: { code: ErrorCode; prefix: string } = {
+      code: ErrorCode.POLICY_VIOLATION,
+      prefix: 'Request blocked by AxonFlow policy',
+    },
+  ) {
+    const reason = sanitizeAgentText(init.blockReason, MAX_AGENT_STRING) || 'Blocked by policy';
+    super(as.code, `${as.prefix}: ${reason}`, {
+      ...(init.status === undefined ? {} : { status: init.status }),
+    });
+    this.blockReason = reason;
+    this.policies = (init.policies ?? [])
+      .slice(0, MAX_AGENT_POLICIES)
+      .map(p => sanitizeAgentText(p, 128));
+    this.contextId =
+      init.contextId === undefined || init.contextId === ''
+        ? undefined
+        : sanitizeAgentText(init.contextId, MAX_AGENT_STRING);
+  }
+}
+
+/**
+ * Why a call could not be checked:
+ * - `too_large`: the pre-check body is over `maxCheckBytes`, or the agent answered 413;
+ * - `rejected`: the agent refused to read the request (400, 422);
+ * - `auth`: the agent refused our credentials (401, or 403 without a deny);
+ * - `http_4xx`: any other 4xx (404, 405, 409, …) or a redirect;
+ * - `invalid_response`: a reply with no readable boolean verdict, or over the reply size cap;
+ * - `network`, `timeout`, `http_5xx`, `rate_limited`, `circuit_open`: the agent was unavailable
+ *   (these block only in `sandbox` mode; `production` fails open on them);
+ * - `error`: anything else.
+ */
+export type UncheckedReason =
+  | 'too_large'
+  | 'rejected'
+  | 'auth'
+  | 'http_4xx'
+  | 'invalid_response'
+  | 'network'
+  | 'timeout'
+  | 'http_5xx'
+  | 'rate_limited'
+  | 'circuit_open'
+  | 'error';
+
+const UNCHECKED_TEXT: Record<UncheckedReason, string> = {
+  too_large: 'the request is too large to be checked',
+  rejected: 'the AxonFlow agent refused to read the request',
+  auth: 'the AxonFlow agent did not accept our credentials',
+  http_4xx: 'the AxonFlow agent refused the request',
+  invalid_response: "the AxonFlow agent's verdict could not be read",
+  network: 'the AxonFlow agent could not be reached',
+  timeout: 'the AxonFlow agent did not answer in time',
+  http_5xx: 'the AxonFlow agent failed',
+  rate_limited: 'the AxonFlow agent is rate limiting',
+  circuit_open: 'the AxonFlow agent failed repeatedly (circuit open)',
+  error: 'the AxonFlow pre-check failed',
+};
+
+/**
+ * The gate kept a call from the model because it could not be checked: an uncheckable call is not
+ * an allow. Carries `reason` and the agent's HTTP `status` (when there was one), never the agent's
+ * text: `blockReason` is ours.
+ */
+export class UncheckedRequestError extends PolicyViolationError {
+  readonly reason: UncheckedReason;
+
+  constructor(init: { reason: UncheckedReason; status?: number; contextId?: string }) {
+    const status = init.status === undefined ? '' : ` (HTTP ${init.status})`;
+    super(
+      {
+        blockReason: `${UNCHECKED_TEXT[init.reason] ?? UNCHECKED_TEXT.error}${status}`,
+        ...(init.status === undefined ? {} : { status: init.status }),
+        ...(init.contextId === undefined ? {} : { contextId: init.contextId }),
+      },
+      { code: ErrorCode.UNCHECKED, prefix: 'Request blocked by AxonFlow, not checked' },
+    );
+    this.reason = init.reason;
+  }
+
+  override get name(): string {
+    return 'UncheckedRequestError';
+  }
+}
+
+/**
+ * The agent approved the call on condition that the prompt be redacted (`requires_redaction`).
+ * The call is kept from the model unless `onRedaction: 'allow'` (`AXONFLOW_ON_REDACTION=allow`),
+ * because nothing on the wire gives us the redacted prompt: the gateway pre-check reply
+ * (`PreCheckResponse`) carries only the flag (its `approved_data` is data-source grants, not
+ * text). Redacted text exists only in other replies: MCP check-input (`redacted_statement`),
+ * check-output (`redacted_data`, `redacted_message`), connector results (`redacted`,
+ * `redacted_fields`), and in proxy mode the orchestrator redacts on its own side. Guessing the
+ * redaction ourselves would send text the policy never saw.
+ */
+export class RedactionRequiredError extends PolicyViolationError {
   constructor(init: {
     blockReason?: string;
     policies?: readonly string[];
     contextId?: string;
     status?: number;
   }) {
-    const reason = sanitizeAgentText(init.blockReason) || 'Blocked by policy';
-    super(ErrorCode.POLICY_VIOLATION, `Request blocked by AxonFlow policy: ${reason}`, {
-      ...(init.status === undefined ? {} : { status: init.status }),
-    });
-    this.blockReason = reason;
-    this.policies = (init.policies ?? []).map(p => sanitizeAgentText(p, 128));
-    this.contextId = init.contextId;
+    super(
+      {
+        ...init,
+        blockReason:
+          init.blockReason ||
+          'the AxonFlow agent requires redaction of this prompt, which a pre-checked call cannot apply',
+      },
+      {
+        code: ErrorCode.REDACTION_REQUIRED,
+        prefix: 'Request blocked by AxonFlow, redaction required',
+      },
+    );
+  }
+
+  override get name(): string {
+    return 'RedactionRequiredError';
   }
 }
 

@@ -13,6 +13,7 @@ export type {
   AxonFlowClientConfig,
   BreakerOptions,
   CacheOptions,
+  GatePolicy,
   Mode,
   RetryOptions,
 } from './config.js';
@@ -23,10 +24,13 @@ export {
   ErrorCode,
   InvalidResponseError,
   PolicyViolationError,
+  RedactionRequiredError,
   RequestRejectedError,
   StreamProtocolError,
   TimeoutError,
   UnavailableError,
+  type UncheckedReason,
+  UncheckedRequestError,
 } from './errors.js';
 export type * from './types.js';
 export * as wire from './wire.js';

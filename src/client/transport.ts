@@ -21,6 +21,14 @@ export interface AgentReply {
   invalidJson: boolean;
 }
 
+/** A request body already serialised (e.g. to measure it first): sent as is. */
+export class JsonText {
+  readonly text: string;
+  constructor(text: string) {
+    this.text = text;
+  }
+}
+
 export interface TransportOptions {
   origin: string;
   connections: number;
@@ -76,7 +84,8 @@ export class AgentTransport {
         method,
         path: this.#basePath + path,
         headers: this.#headers,
-        body: body === undefined ? null : JSON.stringify(body),
+        body:
+          body === undefined ? null : body instanceof JsonText ? body.text : JSON.stringify(body),
         signal: deadline,
       });
       status = res.statusCode;

@@ -6,13 +6,19 @@ import type { BudgetInfo, CodeArtifact, ConnectorMetadata, PlanStep, StepResult 
 
 export type { BudgetInfo, CodeArtifact, ConnectorMetadata, PlanStep, StepResult };
 
-/** Why a result failed open: which class of failure was absorbed. */
+/**
+ * Why a result failed open: which class of failure was absorbed. Only unavailability fails open
+ * (`network`, `timeout`, `http_5xx`, `rate_limited`, `circuit_open`, in production mode), plus
+ * `uncheckable` when `onUncheckable: 'allow'` lets a prompt the agent cannot read go through.
+ * `auth` and `invalid_response` are no longer produced: those failures block the call.
+ */
 export type FailOpenReason =
   | 'network'
   | 'timeout'
   | 'http_5xx'
   | 'rate_limited'
   | 'circuit_open'
+  | 'uncheckable'
   | 'auth'
   | 'invalid_response';
 
@@ -49,6 +55,13 @@ export interface PreCheckResult {
   error: string | undefined;
   /** True when the decision came from the cache (or a concurrent identical check). */
   cached: boolean;
+  /**
+   * Side fields of the agent's reply that were present but unusable (wrong type, too long, bad
+   * date) and were dropped or reinterpreted, e.g. `['context_id', 'expires_at']`. Absent when the
+   * reply was clean. The verdict itself is never among them: a reply without a readable boolean
+   * `approved` is not a decision.
+   */
+  malformedFields?: readonly string[];
 }
 
 export interface PolicyInfo {
@@ -82,6 +95,8 @@ export interface ProxyLLMCallResult {
   failOpen: boolean;
   failOpenReason: FailOpenReason | undefined;
   cached: boolean;
+  /** Side fields of a block reply that were unusable and dropped (see `PreCheckResult`). */
+  malformedFields?: readonly string[];
 }
 
 export interface TokenUsage {

@@ -1,7 +1,9 @@
 /**
  * Wire DTOs: the exact JSON shapes the AxonFlow agent sends and receives (snake_case), as zod
  * schemas with their inferred types. Every agent reply is validated against one of these before
- * any field of it is read; the public API maps them to camelCase in `types.ts`.
+ * any field of it is read, except decisions: pre-check replies and proxy blocks are read by
+ * `reply.ts`, which takes the verdict strictly and every side field leniently (a deny must stay a
+ * deny however malformed the rest is). The public API maps them to camelCase in `types.ts`.
  *
  * Replies are parsed leniently where the official SDKs are lenient (missing optional fields get
  * the same defaults Rust's `#[serde(default)]` gives) and strictly where a wrong value would change

@@ -6,7 +6,12 @@ import type { Provider } from './types.js';
 export interface CallAdapter {
   readonly provider: Provider;
   readonly operation: 'chat' | 'embeddings';
-  /** The request as messages; throws on a request it cannot read (the call then runs untouched). */
+  /**
+   * The request as messages: every part the provider will see (see `messages.ts`). Governed, it
+   * reads the body snapshot taken at the gate (plain JSON data, exactly what is sent); with
+   * governance off, for content capture only, `create()`'s own params. Must not throw on any
+   * JSON value; a throw is our bug and lets the call through unchecked.
+   */
   input(params: any): CallInput;
   /** Request attributes of the inference span (model, parameters, stream). */
   requestAttributes(params: any): Attributes;

@@ -2,22 +2,61 @@
  * Adapter for `@anthropic-ai/sdk` Messages (`messages.create`, which `messages.stream()` uses).
  * Usage follows the GenAI conventions for Anthropic: cache read and cache creation tokens are added
  * to the input tokens; `message_delta` usage is cumulative, so it replaces, never adds.
+ *
+ * The input read for the pre-check is every block the model will see, in the system prompt
+ * (string or blocks) and in every message: text, thinking, tool calls, tool results (string or
+ * blocks, nested documents and search results included), documents (title, context, and the text
+ * of `text` and `content` sources), search results (title, source, text), images as `[image]`.
+ * Placeholders: see `messages.ts`.
  */
 import type { CallAdapter } from './adapter.js';
-import { type CallInput, num, type Part, type ResponseRecord, str, stringify } from './messages.js';
+import {
+  type CallInput,
+  inlineFileParts,
+  isRecord,
+  isTextMedia,
+  list,
+  num,
+  type Part,
+  partText,
+  placeholder,
+  type ResponseRecord,
+  str,
+  stringify,
+  text,
+  unknownParts,
+} from './messages.js';
 import * as sc from './semconv.js';
 
-function blocks(content: unknown): Part[] {
+const MAX_NESTING = 8;
+
+/**
+ * The parts of a content value (a string or an array of blocks), as the model will read them. A
+ * block of a type not named here still has its strings checked (`unknownParts`).
+ */
+function blocks(content: unknown, depth = 0): Part[] {
   if (typeof content === 'string') return [{ type: 'text', content }];
-  if (!Array.isArray(content)) return [];
+  if (!Array.isArray(content) || depth > MAX_NESTING) return [];
   const parts: Part[] = [];
   for (const block of content) {
-    switch (block?.type) {
+    if (typeof block === 'string') {
+      parts.push({ type: 'text', content: block });
+      continue;
+    }
+    if (!isRecord(block)) continue;
+    switch (block.type) {
       case 'text':
-        parts.push({ type: 'text', content: String(block.text ?? '') });
+        parts.push(text(block.text ?? ''));
+        break;
+      case 'thinking':
+        parts.push({ type: 'reasoning', content: String(block.thinking ?? '') });
+        break;
+      case 'redacted_thinking':
+        parts.push(placeholder('redacted_thinking'));
         break;
       case 'tool_use':
       case 'server_tool_use':
+      case 'mcp_tool_use':
         parts.push({
           type: 'tool_call',
           id: str(block.id),
@@ -25,19 +64,62 @@ function blocks(content: unknown): Part[] {
           arguments: stringify(block.input),
         } as Part);
         break;
-      case 'tool_result': {
-        const inner = blocks(block.content);
-        const response = inner.map(p => (p.type === 'text' ? p.content : '')).join(' ');
+      case 'tool_result':
+      case 'mcp_tool_result': {
+        const response = blocks(block.content, depth + 1)
+          .map(partText)
+          .join(' ');
         parts.push({ type: 'tool_call_response', id: str(block.tool_use_id), response } as Part);
         break;
       }
       case 'image':
-        parts.push({ type: 'placeholder', content: '[image]' });
+        parts.push(placeholder('image'));
         break;
       case 'document':
-        parts.push({ type: 'placeholder', content: '[document]' });
+        parts.push(...documentParts(block, depth));
         break;
+      case 'search_result':
+        if (typeof block.title === 'string') parts.push(text(block.title));
+        if (typeof block.source === 'string') parts.push(text(block.source));
+        parts.push(...blocks(block.content, depth + 1));
+        break;
+      default:
+        parts.push(...unknownParts(block));
     }
+  }
+  return parts;
+}
+
+/**
+ * A document block: its title and context, then its content: the text of a `text` source, the
+ * blocks of a `content` source, decoded base64 of a text media type; a placeholder otherwise
+ * (`[document:application/pdf]`, `[document <url>]`, `[document]` for a file id).
+ */
+function documentParts(block: Record<string, any>, depth: number): Part[] {
+  const parts: Part[] = [];
+  if (typeof block.title === 'string') parts.push(text(block.title));
+  if (typeof block.context === 'string') parts.push(text(block.context));
+  const source = block.source;
+  const mediaType = str(source?.media_type);
+  switch (source?.type) {
+    case 'text':
+      parts.push(placeholder('document', mediaType ?? 'text/plain'), text(source.data ?? ''));
+      break;
+    case 'content':
+      parts.push(placeholder('document'), ...blocks(source.content, depth + 1));
+      break;
+    case 'base64':
+      if (isTextMedia(mediaType) && typeof source.data === 'string') {
+        parts.push(...inlineFileParts('document', source.data, mediaType));
+      } else {
+        parts.push(placeholder('document', mediaType));
+      }
+      break;
+    case 'url':
+      parts.push(placeholder('document', mediaType, str(source.url)));
+      break;
+    default:
+      parts.push(placeholder('document', mediaType));
   }
   return parts;
 }
@@ -60,9 +142,11 @@ export const anthropicMessages: CallAdapter = {
   provider: 'anthropic',
   operation: 'chat',
   input(params) {
-    const input: CallInput = { system: blocks(params.system), messages: [] };
-    for (const m of params.messages)
-      input.messages.push({ role: String(m?.role ?? 'user'), parts: blocks(m?.content) });
+    const input: CallInput = { system: blocks(params?.system), messages: [] };
+    for (const m of list(params?.messages)) {
+      if (!isRecord(m)) continue;
+      input.messages.push({ role: String(m.role ?? 'user'), parts: blocks(m.content) });
+    }
     return input;
   },
   requestAttributes(params) {

@@ -25,12 +25,25 @@ import {
   trace,
 } from '@opentelemetry/api';
 import type { AxonFlowClient } from '../client/client.js';
-import { AxonFlowError, PolicyViolationError, sanitizeAgentText } from '../client/errors.js';
+import {
+  AxonFlowError,
+  PolicyViolationError,
+  RedactionRequiredError,
+  sanitizeAgentText,
+  UncheckedRequestError,
+} from '../client/errors.js';
+import { gateError } from '../client/gate.js';
 import type { PreCheckResult } from '../client/types.js';
 import { type AuditData, attachAuditData, submitAuditData } from '../processor/handoff.js';
 import type { CallAdapter } from './adapter.js';
 import { getAxonFlowContext } from './context.js';
-import { type CallInput, ResponseRecord, renderPrompt, toSemconvParts } from './messages.js';
+import {
+  type CallInput,
+  ResponseRecord,
+  renderPrompt,
+  snapshotBody,
+  toSemconvParts,
+} from './messages.js';
 import * as sc from './semconv.js';
 
 export interface Instruments {
@@ -60,6 +73,12 @@ type Decision =
   | { kind: 'error'; error: unknown };
 
 const MAX_AGENT_ATTR = 256;
+/** Side fields of the agent's reply that were unusable and dropped (string[]). */
+const ATTR_REPLY_MALFORMED_FIELDS = 'axonflow.reply.malformed_fields';
+/** The agent approved only with redaction (`requires_redaction`); set when the call went ahead. */
+const ATTR_REDACTION_REQUIRED = 'axonflow.redaction_required';
+/** Why a call that could not be checked was blocked (`UncheckedRequestError.reason`). */
+const ATTR_UNCHECKED_REASON = 'axonflow.unchecked.reason';
 const serverAttrCache = new WeakMap<object, Attributes>();
 let bypassWarned = false;
 
@@ -109,6 +128,11 @@ export class GovernedCall {
   #rawOnly = false;
   #firstChunkAt: number | undefined;
   #ended = false;
+  /** Governance is on: the SDK waits at the gate, where the request is read and checked. */
+  #gated = false;
+  readonly #parent: Context;
+  /** The JSON of the body last checked, until the response: a retry sending it is not rechecked. */
+  #checkedJson: string | undefined;
 
   /** Opens the inference span and starts the pre-check. Throws only on our own bugs. */
   constructor(
@@ -120,6 +144,7 @@ export class GovernedCall {
   ) {
     this.#env = env;
     this.#adapter = adapter;
+    this.#parent = parent;
     const attributes = { ...adapter.requestAttributes(params), ...serverAttributes(sdkClient) };
     this.#model = String(attributes[sc.ATTR_GEN_AI_REQUEST_MODEL] ?? '');
     this.#metricAttrs = {
@@ -136,12 +161,13 @@ export class GovernedCall {
     this.#record = new ResponseRecord(textLimit, env.captureContent);
 
     try {
-      const needsInput = env.client !== undefined || env.captureContent;
-      const input = needsInput ? adapter.input(params) : undefined;
-      if (input && env.captureContent) this.#captureInput(input);
-      if (env.client && input) this.#startPreCheck(env.client, input, parent);
-      else if (env.client === undefined)
+      // Governed, the request is read at the gate, as the SDK is about to send it (#readRequest):
+      // reading `params` here would check text that the app can still change before it is sent.
+      if (env.client !== undefined) this.#gated = true;
+      else {
         this.span.setAttribute(sc.ATTR_AXONFLOW_DECISION, sc.DECISION_SKIPPED);
+        if (env.captureContent) this.#captureInput(adapter.input(params));
+      }
     } catch (err) {
       // The caller runs the SDK untouched; the span we started must not stay open.
       this.#ended = true;
@@ -152,7 +178,7 @@ export class GovernedCall {
 
   /** True when the SDK must wait for a decision before sending anything. */
   get gated(): boolean {
-    return this.#governed;
+    return this.#gated;
   }
 
   #startPreCheck(client: AxonFlowClient, input: CallInput, parent: Context): void {
@@ -197,6 +223,14 @@ export class GovernedCall {
     try {
       if (result.failOpen) {
         decision = { kind: 'fail_open', reason: result.failOpenReason ?? 'unknown', result };
+      } else if (result.approved && result.requiresRedaction && !this.#redactionAllowed()) {
+        // The pre-check reply carries no redacted text to send instead: not a plain allow.
+        const init: ConstructorParameters<typeof RedactionRequiredError>[0] = {
+          policies: result.policies,
+          contextId: result.contextId,
+        };
+        if (result.blockReason !== undefined) init.blockReason = result.blockReason;
+        decision = { kind: 'deny', result, violation: new RedactionRequiredError(init) };
       } else if (result.approved) {
         decision = { kind: 'allow', result };
       } else {
@@ -217,12 +251,18 @@ export class GovernedCall {
     return decision;
   }
 
+  #redactionAllowed(): boolean {
+    return this.#env.client?.onRedaction === 'allow';
+  }
+
   #onPreCheckError(err: unknown, client: AxonFlowClient, preSpan: Span, started: number): Decision {
-    // Sandbox mode asked for failures to be loud; in production nothing of ours reaches the app.
-    const decision: Decision =
-      client.mode === 'sandbox'
-        ? { kind: 'error', error: err }
-        : { kind: 'fail_open', reason: errorType(err), result: undefined };
+    // A call that could not be checked is blocked, as a PolicyViolationError subclass (the only
+    // errors that reach the app); in production mode unavailability has already failed open in
+    // the client, and anything else (our own bug) lets the call through.
+    const blocked = gateError(err, client.mode);
+    const decision: Decision = blocked
+      ? { kind: 'error', error: blocked }
+      : { kind: 'fail_open', reason: errorType(err), result: undefined };
     try {
       this.#recordDecision(decision, preSpan, started);
     } catch {
@@ -246,9 +286,15 @@ export class GovernedCall {
       }
       if (decision.kind === 'deny') {
         attrs[sc.ATTR_AXONFLOW_BLOCK_REASON] = sanitizeAgentText(
-          r.blockReason ?? '',
+          decision.violation instanceof RedactionRequiredError
+            ? decision.violation.blockReason
+            : (r.blockReason ?? ''),
           MAX_AGENT_ATTR,
         );
+      }
+      if (r.approved && r.requiresRedaction) attrs[ATTR_REDACTION_REQUIRED] = true;
+      if (r.malformedFields !== undefined && r.malformedFields.length > 0) {
+        attrs[ATTR_REPLY_MALFORMED_FIELDS] = r.malformedFields.slice(0, 32);
       }
     } else if (decision.kind === 'fail_open') {
       attrs[sc.ATTR_AXONFLOW_FAIL_OPEN] = true;
@@ -256,6 +302,9 @@ export class GovernedCall {
       attrs[sc.ATTR_AXONFLOW_CACHE_HIT] = false;
     } else if (decision.kind === 'error') {
       attrs[sc.ATTR_ERROR_TYPE] = errorType(decision.error);
+      if (decision.error instanceof UncheckedRequestError) {
+        attrs[ATTR_UNCHECKED_REASON] = decision.error.reason;
+      }
     }
     preSpan.setAttributes(attrs);
     if (decision.kind === 'fail_open' || decision.kind === 'error') {
@@ -268,6 +317,7 @@ export class GovernedCall {
       [sc.ATTR_AXONFLOW_POLICIES]: _p,
       [sc.ATTR_AXONFLOW_BLOCK_REASON]: _b,
       [sc.ATTR_AXONFLOW_CONTEXT_ID]: _c,
+      [ATTR_REPLY_MALFORMED_FIELDS]: _m,
       ...onCall
     } = attrs;
     if (decision.kind === 'allow' || decision.kind === 'deny') {
@@ -285,12 +335,56 @@ export class GovernedCall {
   }
 
   /**
+   * Reads the request at the gate, as the SDK is about to serialise it (time of check = time of
+   * use): `options.body` is swapped for a private snapshot of itself (`snapshotBody`: what
+   * `JSON.stringify` gives now, as plain data), and that snapshot is both what the pre-check reads
+   * and what the SDK sends. Nothing else holds it, so a later change to the app's `params` or
+   * `messages` cannot reach the provider. A retry whose body still serialises to the checked JSON
+   * keeps the decision (one pre-check per logical call); a body that changed since (an app's
+   * `prepareOptions` override rewrote it) is checked again.
+   *
+   * Throws when the body cannot be serialised (twice): the SDK's own serialisation would fail the
+   * same way, so the attempt fails with that error and nothing is sent.
+   */
+  #readRequest(options: { body?: unknown } | undefined): void {
+    const client = this.#env.client;
+    if (client === undefined || options === null || typeof options !== 'object') return;
+    const snapshot = snapshotBody(options.body);
+    const json = snapshot?.json ?? '';
+    if (this.#checkedJson === json) return;
+    if (snapshot !== undefined) options.body = snapshot.value;
+    this.#checkedJson = json;
+    let input: CallInput;
+    try {
+      input = this.#adapter.input(snapshot?.value);
+      if (this.#env.captureContent) this.#captureInput(input);
+    } catch (err) {
+      // Our bug (the snapshot is plain data): the call goes ahead, as on any of our failures.
+      this.#env.diag.error('axonflow-otel: could not read the request; it is not checked', err);
+      this.#decided = { kind: 'fail_open', reason: 'instrumentation_error', result: undefined };
+      this.#decision = undefined;
+      this.span.setAttributes({
+        [sc.ATTR_AXONFLOW_DECISION]: 'fail_open',
+        [sc.ATTR_AXONFLOW_FAIL_OPEN]: true,
+        [sc.ATTR_AXONFLOW_FAIL_OPEN_REASON]: 'instrumentation_error',
+      });
+      return;
+    }
+    this.#decided = undefined;
+    this.#decision = undefined;
+    this.#startPreCheck(client, input, this.#parent);
+  }
+
+  /**
    * Called by the SDK (through `prepareOptions`) before each HTTP attempt. Waits for the decision;
    * a deny (or, in sandbox mode, an agent failure) rejects, so the provider receives nothing.
    * Retries reuse the same decision: there is one pre-check per logical call.
    */
-  enterGate(): Promise<void> | undefined {
+  enterGate(options?: { body?: unknown }): Promise<void> | undefined {
     this.#gateEntered = true;
+    this.#readRequest(options);
+    // No pre-check (nothing to check, or the request could not be read): nothing to wait for.
+    if (!this.#governed) return undefined;
     // A decision already known (a cache hit) passes without a promise: the hot path stays lean.
     if (this.#decided !== undefined) return this.#pass(this.#decided);
     return this.#decision?.then(decision => this.#pass(decision));
@@ -385,7 +479,8 @@ export class GovernedCall {
 
   #onResponse(): void {
     this.#responseArrived = true;
-    if (this.#governed && !this.#gateEntered && !bypassWarned) {
+    this.#checkedJson = undefined;
+    if (this.#gated && !this.#gateEntered && !bypassWarned) {
       bypassWarned = true;
       this.#env.diag.error(
         'axonflow-otel: an LLM request was sent without passing the governance gate (is prepareOptions overridden without calling super?)',
@@ -502,7 +597,8 @@ export class GovernedCall {
         );
       }
       const delegated =
-        this.#delegate !== undefined || (this.#gateEntered && this.#decided?.kind !== 'deny');
+        this.#delegate !== undefined ||
+        (this.#gateEntered && this.#decided?.kind !== 'deny' && this.#decided?.kind !== 'error');
       const skip = this.#auditSkipReason();
       if (skip !== undefined && this.#governed) attrs[sc.ATTR_AXONFLOW_AUDIT_SKIPPED] = skip;
       if (err !== undefined) {

@@ -5,8 +5,15 @@
  *
  * Two patches per SDK: the resource method (`create`), which starts a `GovernedCall` and returns
  * the SDK's own `APIPromise` untouched; and the client's `prepareOptions` hook, which the SDK
- * awaits before every HTTP attempt, where the call waits for its policy decision. The call
- * reaches the hook through a symbol-keyed request option, so nothing is sent to the provider.
+ * awaits before every HTTP attempt, where the call reads the request and waits for its policy
+ * decision. The call reaches the hook through a symbol-keyed request option, so nothing is sent
+ * to the provider.
+ *
+ * Time of check = time of use: the prompt is not read from `create()`'s arguments (the app can
+ * still change them: the SDK serialises the body later) but at the gate, from the final request
+ * options, whose `body` is swapped for a private snapshot of itself: the pre-check reads that
+ * snapshot and the SDK serialises it, so text changed after the check never reaches the provider
+ * (see `GovernedCall.enterGate`).
  */
 import { type Context, context, type Span, trace } from '@opentelemetry/api';
 import {
@@ -260,7 +267,13 @@ export class AxonFlowInstrumentation extends InstrumentationBase<AxonFlowInstrum
             call = undefined;
           }
           if (typeof call?.enterGate !== 'function') return original.call(this, options, ...rest);
-          const gate = call.enterGate();
+          let gate: Promise<void> | undefined;
+          try {
+            gate = call.enterGate(options);
+          } catch (err) {
+            // A body the SDK could not serialise either: the attempt fails, nothing is sent.
+            return Promise.reject(err);
+          }
           return gate === undefined
             ? original.call(this, options, ...rest)
             : gate.then(() => original.call(this, options, ...rest));

@@ -1,40 +1,86 @@
 /**
  * Adapters for the `openai` SDK: Chat Completions, Responses and Embeddings. They read requests
  * and responses defensively (any field may be missing or of another type) and never mutate them.
+ *
+ * The input read for the pre-check is every part the provider will see: Chat messages of every
+ * role (system, developer, user, assistant with its refusal and tool calls, tool), text / file
+ * (inline data decoded when it is text) / image / audio parts, and Predicted Outputs content;
+ * Responses `instructions` (string or items), `input` (string or items: messages with
+ * `input_text` / `input_file` / `input_image` parts, tool calls and their outputs, reasoning
+ * summaries) and a stored prompt's variables. Placeholders: see `messages.ts`.
  */
 import type { Attributes } from '@opentelemetry/api';
 import type { CallAdapter } from './adapter.js';
 import {
   type CallInput,
+  inlineFileParts,
+  isRecord,
+  list,
   type Message,
+  mediaFromName,
   num,
   type Part,
+  partText,
+  placeholder,
   type ResponseRecord,
   smallIndex,
   str,
   stringify,
+  text,
+  unknownParts,
 } from './messages.js';
 import * as sc from './semconv.js';
+
+/**
+ * A file part (Chat `file`, Responses `input_file`): inline data is read as the provider will
+ * (`inlineFileParts`): text files as their text, binary ones as `[file:<type> <name>]`. A file
+ * given by id or URL is a placeholder: its content is not in the request.
+ */
+function fileParts(file: Record<string, any>): Part[] {
+  const name = str(file.filename);
+  if (typeof file.file_data === 'string' && file.file_data.length > 0) {
+    return inlineFileParts('file', file.file_data, undefined, name);
+  }
+  const url = str(file.file_url);
+  return [placeholder('file', mediaFromName(name ?? url), name ?? url)];
+}
 
 function contentParts(content: unknown): Part[] {
   if (typeof content === 'string') return [{ type: 'text', content }];
   if (!Array.isArray(content)) return [];
   const parts: Part[] = [];
   for (const part of content) {
-    const type = part?.type;
+    if (typeof part === 'string') {
+      parts.push({ type: 'text', content: part });
+      continue;
+    }
+    if (!isRecord(part)) continue;
+    const type = part.type;
     if (type === 'text' || type === 'input_text' || type === 'output_text') {
-      parts.push({ type: 'text', content: String(part.text ?? '') });
+      parts.push(text(part.text ?? ''));
     } else if (type === 'refusal') {
-      parts.push({ type: 'text', content: String(part.refusal ?? '') });
-    } else if (type === 'image_url' || type === 'input_image') {
-      parts.push({ type: 'placeholder', content: '[image]' });
+      parts.push(text(part.refusal ?? ''));
+    } else if (type === 'image_url' || type === 'input_image' || type === 'computer_screenshot') {
+      parts.push(placeholder('image'));
     } else if (type === 'input_audio') {
-      parts.push({ type: 'placeholder', content: '[audio]' });
-    } else if (type === 'file' || type === 'input_file') {
-      parts.push({ type: 'placeholder', content: '[file]' });
+      parts.push(placeholder('audio'));
+    } else if (type === 'file') {
+      parts.push(...fileParts(isRecord(part.file) ? part.file : {}));
+    } else if (type === 'input_file') {
+      parts.push(...fileParts(part));
+    } else {
+      parts.push(...unknownParts(part));
     }
   }
   return parts;
+}
+
+/** A tool's output as the model reads it: a string, or content parts. */
+function outputText(output: unknown): string {
+  if (typeof output === 'string') return output;
+  if (Array.isArray(output)) return contentParts(output).map(partText).join(' ');
+  if (isRecord(output)) return contentParts([output]).map(partText).join(' ');
+  return stringify(output);
 }
 
 function commonAttributes(params: any, operation: string): Attributes {
@@ -80,28 +126,37 @@ export const openaiChat: CallAdapter = {
   operation: 'chat',
   input(params) {
     const input: CallInput = { system: [], messages: [] };
-    for (const m of params.messages) {
-      const role = String(m?.role ?? 'user');
-      const parts = contentParts(m?.content);
-      if (Array.isArray(m?.tool_calls)) {
-        for (const call of m.tool_calls) {
-          parts.push({
-            type: 'tool_call',
-            id: str(call?.id),
-            name: String(call?.function?.name ?? call?.custom?.name ?? ''),
-            arguments: String(call?.function?.arguments ?? call?.custom?.input ?? ''),
-          } as Part);
-        }
+    for (const m of list(params?.messages)) {
+      if (!isRecord(m)) continue;
+      const role = String(m.role ?? 'user');
+      const parts = contentParts(m.content);
+      if (typeof m.refusal === 'string' && m.refusal) parts.push(text(m.refusal));
+      if (isRecord(m.audio)) parts.push(placeholder('audio'));
+      const calls = [...list(m.tool_calls), ...(isRecord(m.function_call) ? [m] : [])];
+      for (const entry of calls) {
+        if (!isRecord(entry)) continue;
+        const fn = isRecord(entry.function) ? entry.function : entry.function_call;
+        parts.push({
+          type: 'tool_call',
+          id: str(entry.id),
+          name: String(fn?.name ?? entry.custom?.name ?? ''),
+          arguments: stringify(fn?.arguments ?? entry.custom?.input ?? ''),
+        } as Part);
       }
-      if (role === 'tool') {
-        const response = parts.map(p => (p.type === 'text' ? p.content : '')).join(' ');
+      if (role === 'tool' || role === 'function') {
+        const response = parts.map(partText).join(' ');
         input.messages.push({
           role,
-          parts: [{ type: 'tool_call_response', id: str(m?.tool_call_id), response } as Part],
+          parts: [{ type: 'tool_call_response', id: str(m.tool_call_id), response } as Part],
         });
       } else {
         input.messages.push({ role, parts });
       }
+    }
+    // Predicted Outputs: text the provider receives with the request.
+    const prediction = params?.prediction;
+    if (isRecord(prediction) && prediction.content !== undefined) {
+      input.messages.push({ role: 'prediction', parts: contentParts(prediction.content) });
     }
     return input;
   },
@@ -187,48 +242,79 @@ function responsesOutput(record: ResponseRecord, response: any): void {
   }
 }
 
+/** One Responses input item as a message. */
+function responsesItem(item: unknown): Message | undefined {
+  if (typeof item === 'string') return { role: 'user', parts: [{ type: 'text', content: item }] };
+  if (!isRecord(item)) return undefined;
+  switch (item.type) {
+    case 'function_call':
+    case 'custom_tool_call':
+      return {
+        role: 'assistant',
+        parts: [
+          {
+            type: 'tool_call',
+            id: str(item.call_id),
+            name: String(item.name ?? ''),
+            arguments: stringify(item.arguments ?? item.input ?? ''),
+          } as Part,
+        ],
+      };
+    case 'function_call_output':
+    case 'custom_tool_call_output':
+    case 'computer_call_output':
+    case 'local_shell_call_output':
+    case 'shell_call_output':
+    case 'apply_patch_call_output':
+      return {
+        role: 'tool',
+        parts: [
+          {
+            type: 'tool_call_response',
+            id: str(item.call_id),
+            response: outputText(item.output),
+          } as Part,
+        ],
+      };
+    case 'reasoning': {
+      const parts: Part[] = [];
+      for (const s of [...list(item.summary), ...list(item.content)]) {
+        if (isRecord(s) && typeof s.text === 'string')
+          parts.push({ type: 'reasoning', content: s.text });
+      }
+      return { role: 'assistant', parts };
+    }
+  }
+  if ('role' in item) return { role: String(item.role), parts: contentParts(item.content) };
+  return { role: 'user', parts: unknownParts(item) };
+}
+
 export const openaiResponses: CallAdapter = {
   provider: 'openai',
   operation: 'chat',
   input(params) {
     const input: CallInput = { system: [], messages: [] };
-    if (typeof params.instructions === 'string')
-      input.system.push({ type: 'text', content: params.instructions });
-    const raw = params.input;
+    const instructions = params?.instructions;
+    if (typeof instructions === 'string') {
+      input.system.push({ type: 'text', content: instructions });
+    } else {
+      for (const item of list(instructions))
+        input.system.push(...(responsesItem(item)?.parts ?? []));
+    }
+    const raw = params?.input;
     if (typeof raw === 'string') {
       input.messages.push({ role: 'user', parts: [{ type: 'text', content: raw }] });
-    } else if (Array.isArray(raw)) {
-      for (const item of raw) {
-        if (item?.type === 'function_call_output') {
-          input.messages.push({
-            role: 'tool',
-            parts: [
-              {
-                type: 'tool_call_response',
-                id: str(item.call_id),
-                response: stringify(item.output),
-              } as Part,
-            ],
-          });
-        } else if (item?.type === 'function_call') {
-          input.messages.push({
-            role: 'assistant',
-            parts: [
-              {
-                type: 'tool_call',
-                id: str(item.call_id),
-                name: String(item.name ?? ''),
-                arguments: String(item.arguments ?? ''),
-              } as Part,
-            ],
-          });
-        } else if (item && 'role' in item) {
-          input.messages.push({
-            role: String(item.role),
-            parts: contentParts(item.content),
-          } as Message);
-        }
+    } else {
+      for (const item of list(raw)) {
+        const message = responsesItem(item);
+        if (message) input.messages.push(message);
       }
+    }
+    // A stored prompt's variables are filled in by the provider: they are part of the input.
+    const variables = params?.prompt?.variables;
+    if (isRecord(variables)) {
+      const parts = contentParts(Object.values(variables));
+      if (parts.length > 0) input.messages.push({ role: 'user', parts });
     }
     return input;
   },
@@ -275,7 +361,7 @@ export const openaiEmbeddings: CallAdapter = {
   provider: 'openai',
   operation: 'embeddings',
   input(params) {
-    const raw = params.input;
+    const raw = params?.input;
     const texts =
       typeof raw === 'string'
         ? [raw]

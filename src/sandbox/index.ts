@@ -41,6 +41,13 @@ export interface SandboxOptions {
   contextTtlMs?: number;
   /** Largest accepted request body; larger ones get 413. Default 1 MiB. */
   maxBodyBytes?: number;
+  /**
+   * Answer a pre-check that only flags PII (e-mail, phone, date, booking reference) with
+   * `requires_redaction: true`, as an agent that wants request-side redaction would. Off by
+   * default: the platform's community agent lets such a request proceed, the policy listed in
+   * `policies`, and sends no `requires_redaction`. @default false
+   */
+  askRedaction?: boolean;
 }
 
 /**
@@ -93,6 +100,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     audits,
     plans: new PlanStore(),
     maxBodyBytes,
+    askRedaction: options.askRedaction ?? false,
     startedAt: Date.now(),
   };
   const agent: Family = {

@@ -30,9 +30,14 @@ export interface SettingsReading {
 }
 
 function shown(variable: Variable<unknown>, raw: string): string {
-  return variable.secret
-    ? `${variable.name} (value hidden)`
-    : `${variable.name}=${JSON.stringify(raw)}`;
+  if (variable.secret) return `${variable.name} (value hidden)`;
+  // A URL may carry credentials or a key in its query: print it masked.
+  let value = raw;
+  if (raw.includes('://')) {
+    const masked = maskUrl(raw.trim());
+    value = masked === '(not a URL)' ? raw.replace(/\/\/[^/@]*@/, '//***@') : masked;
+  }
+  return `${variable.name}=${JSON.stringify(value)}`;
 }
 
 export function readSettings(env: Env = process.env): SettingsReading {

@@ -281,6 +281,37 @@ export const VARIABLES = {
     meaning: 'Most cached decisions (LRU)',
     parse: integer(1, 10_000_000),
   }),
+  AXONFLOW_CACHE_MAX_BYTES: v<number>({
+    name: 'AXONFLOW_CACHE_MAX_BYTES',
+    default: 16 * 1024 * 1024,
+    defaultText: '`16777216`',
+    meaning: 'Most bytes the cached decisions take (LRU, estimated per entry)',
+    parse: integer(1024, 2 ** 40, ' bytes'),
+  }),
+  AXONFLOW_MAX_CHECK_BYTES: v<number>({
+    name: 'AXONFLOW_MAX_CHECK_BYTES',
+    default: 1024 * 1024,
+    defaultText: '`1048576`',
+    meaning:
+      'Largest pre-check body (JSON bytes of prompt and context) sent to the agent; a larger prompt is uncheckable',
+    parse: integer(64, 2 ** 31, ' bytes'),
+  }),
+  AXONFLOW_ON_UNCHECKABLE: v<'block' | 'allow'>({
+    name: 'AXONFLOW_ON_UNCHECKABLE',
+    default: 'block',
+    defaultText: '`block`',
+    meaning:
+      '`block` keeps an uncheckable prompt (over the size limit, or refused by the agent with 400/413/422) from the model; `allow` lets it through, marked fail-open `uncheckable`',
+    parse: oneOf(['block', 'allow'] as const),
+  }),
+  AXONFLOW_ON_REDACTION: v<'block' | 'allow'>({
+    name: 'AXONFLOW_ON_REDACTION',
+    default: 'block',
+    defaultText: '`block`',
+    meaning:
+      '`block` keeps a call the agent approves only with redaction (`requires_redaction`) from the model; `allow` sends it unredacted, marked `axonflow.redaction_required`',
+    parse: oneOf(['block', 'allow'] as const),
+  }),
   AXONFLOW_RESPONSE_SUMMARY_CHARS: v<number>({
     name: 'AXONFLOW_RESPONSE_SUMMARY_CHARS',
     default: 100,

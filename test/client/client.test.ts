@@ -113,52 +113,6 @@ describe('fail-open in production mode', () => {
     ],
     ['HTTP 503', a => a.handle((_q, r) => json(r, 503, 'unavailable')), 'http_5xx'],
     ['HTTP 429', a => a.handle((_q, r) => json(r, 429, { error: 'slow down' })), 'rate_limited'],
-    [
-      'HTTP 401',
-      a =>
-        a.handle((_q, r) =>
-          json(r, 401, { success: false, error: 'X-License-Key header required' }),
-        ),
-      'auth',
-    ],
-    [
-      'HTTP 403 without a block',
-      a => a.handle((_q, r) => json(r, 403, { success: false, error: 'Client disabled' })),
-      'auth',
-    ],
-    [
-      'an HTML error page',
-      a =>
-        a.handle((_q, r) => {
-          r.writeHead(200, { 'content-type': 'text/html' });
-          r.end('<html>502 Bad Gateway</html>');
-        }),
-      'invalid_response',
-    ],
-    [
-      'truncated JSON',
-      a => a.handle((_q, r) => json(r, 200, '{"context_id":"c","appro')),
-      'invalid_response',
-    ],
-    [
-      'an empty body',
-      a =>
-        a.handle((_q, r) => {
-          r.writeHead(200);
-          r.end();
-        }),
-      'invalid_response',
-    ],
-    [
-      'approved as a string',
-      a => a.handle((_q, r) => json(r, 200, { context_id: 'c', approved: 'yes' })),
-      'invalid_response',
-    ],
-    [
-      'missing fields',
-      a => a.handle((_q, r) => json(r, 200, { approved: true })),
-      'invalid_response',
-    ],
   ];
   for (const [name, setup, reason] of cases) {
     it(`fails open on ${name} with reason ${reason}`, async () => {
@@ -173,6 +127,69 @@ describe('fail-open in production mode', () => {
       expect(result.error).toMatch(/^AxonFlow unavailable \(fail-open\): /);
     });
   }
+
+  // Reversed by "the gate holds": only unavailability fails open. An agent that answers, but not
+  // with a verdict we can read, or refuses our credentials, blocks in production too.
+  const blocking: [string, (agent: ScriptedAgent) => void, string][] = [
+    [
+      'HTTP 401',
+      a =>
+        a.handle((_q, r) =>
+          json(r, 401, { success: false, error: 'X-License-Key header required' }),
+        ),
+      ErrorCode.AUTH,
+    ],
+    [
+      'HTTP 403 without a deny',
+      a => a.handle((_q, r) => json(r, 403, { success: false, error: 'Client disabled' })),
+      ErrorCode.AUTH,
+    ],
+    [
+      'an HTML page with HTTP 200',
+      a =>
+        a.handle((_q, r) => {
+          r.writeHead(200, { 'content-type': 'text/html' });
+          r.end('<html>502 Bad Gateway</html>');
+        }),
+      ErrorCode.INVALID_RESPONSE,
+    ],
+    [
+      'truncated JSON',
+      a => a.handle((_q, r) => json(r, 200, '{"context_id":"c","appro')),
+      ErrorCode.INVALID_RESPONSE,
+    ],
+    [
+      'an empty body',
+      a =>
+        a.handle((_q, r) => {
+          r.writeHead(200);
+          r.end();
+        }),
+      ErrorCode.INVALID_RESPONSE,
+    ],
+    [
+      'approved as a string',
+      a => a.handle((_q, r) => json(r, 200, { context_id: 'c', approved: 'yes' })),
+      ErrorCode.INVALID_RESPONSE,
+    ],
+  ];
+  for (const [name, setup, code] of blocking) {
+    it(`does not fail open on ${name}: throws ${code}`, async () => {
+      setup(agent);
+      const err = await client({ retry: { maxAttempts: 1 } })
+        .preCheck({ query: 'hello' })
+        .catch(e => e);
+      expect(err).toMatchObject({ code });
+      expect(agent.count(PRE_CHECK)).toBe(1);
+    });
+  }
+
+  it('reads an allow with missing side fields as an allow, naming what was missing', async () => {
+    agent.handle((_q, r) => json(r, 200, { approved: true }));
+    const result = await client().preCheck({ query: 'hello' });
+    expect(result).toMatchObject({ approved: true, failOpen: false, contextId: '' });
+    expect(result.malformedFields).toEqual(['context_id']);
+  });
 
   it('fails open when the agent refuses connections', async () => {
     const url = agent.url;
@@ -193,8 +210,10 @@ describe('fail-open in production mode', () => {
         '{"context_id":"c","approved":true,"__proto__":{"polluted":true},"approved_data":{"constructor":{"prototype":{"polluted":true}}}}',
       ),
     );
-    const result = await client().preCheck({ query: 'hello' });
-    expect(result.failOpenReason).toBe('invalid_response');
+    const err = await client()
+      .preCheck({ query: 'hello' })
+      .catch(e => e);
+    expect(err.code).toBe(ErrorCode.INVALID_RESPONSE);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     expect(Object.prototype).not.toHaveProperty('polluted');
   });
@@ -278,7 +297,7 @@ describe('deadline and bounds', () => {
     expect(result).toMatchObject({ failOpen: true, failOpenReason: 'timeout' });
   });
 
-  it('cuts off a 10 MB reply at the size cap and fails open', async () => {
+  it('cuts off a 10 MB reply at the size cap and blocks (an oversized verdict is unreadable)', async () => {
     agent.handle((_q, res) => {
       res.writeHead(200, { 'content-type': 'application/json' });
       const chunk = Buffer.alloc(64 * 1024, 0x20);
@@ -292,9 +311,11 @@ describe('deadline and bounds', () => {
       };
       pump();
     });
-    const result = await client({ maxResponseBytes: 64 * 1024 }).preCheck({ query: 'x' });
-    expect(result).toMatchObject({ failOpen: true, failOpenReason: 'invalid_response' });
-    expect(result.error).toMatch(/too large/);
+    const err = await client({ maxResponseBytes: 64 * 1024 })
+      .preCheck({ query: 'x' })
+      .catch(e => e);
+    expect(err.code).toBe(ErrorCode.INVALID_RESPONSE);
+    expect(err.message).toMatch(/too large/);
   });
 
   it('rejects a reply whose declared length is over the cap without reading it', async () => {
@@ -302,8 +323,10 @@ describe('deadline and bounds', () => {
       res.writeHead(200, { 'content-length': String(50 * 1024 * 1024) });
       res.write('{');
     });
-    const result = await client({ maxResponseBytes: 1024 }).preCheck({ query: 'x' });
-    expect(result.failOpenReason).toBe('invalid_response');
+    const err = await client({ maxResponseBytes: 1024 })
+      .preCheck({ query: 'x' })
+      .catch(e => e);
+    expect(err.code).toBe(ErrorCode.INVALID_RESPONSE);
   });
 });
 
@@ -344,7 +367,7 @@ describe('circuit breaker', () => {
     agent.handle((_q, r) => json(r, 401, { error: 'bad key' }));
     const c = client({ breaker: { failureThreshold: 2 } });
     for (let i = 0; i < 5; i++)
-      expect((await c.preCheck({ query: `q${i}` })).failOpenReason).toBe('auth');
+      expect((await c.preCheck({ query: `q${i}` }).catch(e => e)).code).toBe(ErrorCode.AUTH);
     expect(c.breakerState).toBe('closed');
     expect(agent.count()).toBe(5);
   });

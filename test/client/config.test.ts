@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it, vi } from 'vitest';
 import { configFromEnv, resolveConfig } from '../../src/client/config.js';
 import { PACKAGE_VERSION } from '../../src/client/version.js';
-import { AxonFlowClient, ConfigError, ErrorCode } from '../../src/index.js';
+import { AxonFlowClient, ConfigError } from '../../src/index.js';
 import { resetNotices } from '../../src/notices/index.js';
 
 function configError(fn: () => unknown): ConfigError {

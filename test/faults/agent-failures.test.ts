@@ -1,9 +1,10 @@
 /**
- * The agent misbehaves, the app does not notice: refused connections, 5xx, bad credentials,
- * hangs, slow drips, huge and garbage replies all fail open (the LLM call proceeds, exactly as
- * without instrumentation), while a valid deny always blocks. The per-request failure modes share
- * one app run against a scripted agent that answers each prompt by the case it names; refused
- * connections, denies and the breaker cycle have runs of their own.
+ * The agent misbehaves. When it is unavailable (refused connections, 5xx, hangs, slow drips) the
+ * app does not notice: the call fails open and proceeds exactly as without instrumentation. When
+ * it answers but not with a verdict we can act on (bad credentials, huge and garbage replies) the
+ * call is blocked with an `UncheckedRequestError`, and a valid deny always blocks. The per-request
+ * failure modes share one app run against a scripted agent that answers each prompt by the case it
+ * names; refused connections, denies and the breaker cycle have runs of their own.
  */
 import type { ServerResponse } from 'node:http';
 import { describe, expect, it } from 'vitest';
@@ -111,6 +112,10 @@ const REPLIES: Record<string, Reply> = {
 };
 const CASES = Object.keys(REPLIES);
 const GARBAGE = CASES.slice(CASES.indexOf('html'));
+/** Unavailability: these fail open. Every other case blocks the call. */
+const FAIL_OPEN = ['500', '502', '503', 'hang', 'drip'];
+/** The reply says `approved: false` (its other fields missing): a deny. */
+const DENIES = ['missing-fields'];
 const tagOf = (name: string) => CASES.indexOf(name) + 1;
 
 const misbehaving: Handler = (req, res) => {
@@ -164,7 +169,7 @@ describe
     'agent failures, end to end through the register entry',
     { timeout: CASE_TIMEOUT },
     () => {
-      it('breaker cycle: auth errors never count; after 3 outages the agent hit count stops rising; one half-open probe at a time; a failed probe re-opens, a good one closes', async () => {
+      it('breaker cycle: auth errors block and never count; after 3 outages the agent hit count stops rising; one half-open probe at a time; a failed probe re-opens, a good one closes', async () => {
         let outages = 0;
         const agent: Handler = async (req, res) => {
           if (req.path !== PRE_CHECK) return json(res, 404, { success: false, error: 'no' });
@@ -203,11 +208,16 @@ describe
             ]),
           };
           const run = await w.run('calls.mjs', { env });
-          expect(run.out.results.every((r: CallResult) => r.ok)).toBe(true);
+          for (const r of run.out.results as CallResult[]) {
+            if (r.tag! > 100) expect(r.error?.code, `tag ${r.tag}`).toBe('AXONFLOW_UNCHECKED');
+            else expect(r.ok, `tag ${r.tag}`).toBe(true);
+          }
           const reasons = Object.fromEntries(
             [...chatSpansByTag(w)].map(([tag, s]) => [
               tag,
-              s.attributes['axonflow.fail_open.reason'] ?? s.attributes['axonflow.decision'],
+              s.attributes['axonflow.unchecked.reason'] ??
+                s.attributes['axonflow.fail_open.reason'] ??
+                s.attributes['axonflow.decision'],
             ]),
           );
           expect(reasons).toEqual({
@@ -229,22 +239,31 @@ describe
         });
       });
 
-      it('every per-request failure mode → every call proceeds and the app sees exactly what it sees uninstrumented; one diag warning and one auth error per window, no unhandled rejection', async () => {
+      it('every per-request failure mode → unavailability proceeds exactly as uninstrumented, everything else is blocked with a PolicyViolationError subclass; one diag warning and one diag error per window, one notice per kind, no unhandled rejection', async () => {
         const { value } = await misbehavingRun();
         const { run, bare } = value;
         expect(run.code).toBe(0);
         expect(run.out.results).toHaveLength(CASES.length);
-        expect(run.out.results.every((r: CallResult) => r.ok)).toBe(true);
-        expect(outcomes(run.out.results)).toEqual(outcomes(bare.out.results));
+        const byTag = (results: CallResult[], names: string[]) =>
+          outcomes(results.filter(r => names.map(tagOf).includes(r.tag!)));
+        expect(byTag(run.out.results, FAIL_OPEN)).toEqual(byTag(bare.out.results, FAIL_OPEN));
+        for (const name of CASES.filter(n => !FAIL_OPEN.includes(n))) {
+          const result = (run.out.results as CallResult[]).find(r => r.tag === tagOf(name))!;
+          expect(result.ok, name).toBe(false);
+          expect(result.error?.code, name).toBe(
+            DENIES.includes(name) ? 'AXONFLOW_POLICY_VIOLATION' : 'AXONFLOW_UNCHECKED',
+          );
+        }
         expect(run.out.unhandled).toEqual([]);
-        // Through diag (OTEL_LOG_LEVEL): one warning per window, one auth error per window.
+        // Through diag (OTEL_LOG_LEVEL): one warning per window, one blocked error per window.
         expect(lines(run, 'AxonFlow unavailable (fail-open)')).toHaveLength(1);
-        expect(lines(run, 'calls proceed ungoverned (fail-open)')).toHaveLength(1);
-        // Without any logger configured: one notice per fail-open reason, auth included.
+        expect(lines(run, 'calls are blocked (not checked) until this is fixed')).toHaveLength(1);
+        // Without any logger configured: one notice per fail-open reason and per blocked kind.
         expect(lines(run, 'calls proceed NOT governed (fail-open, ').length).toBeGreaterThan(1);
-        expect(lines(run, 'NOT governed (fail-open) until the credentials are fixed')).toHaveLength(
-          1,
-        );
+        expect(lines(run, 'calls are BLOCKED, not checked, until the credentials')).toHaveLength(1);
+        expect(
+          lines(run, "calls are BLOCKED, not checked, while the agent's verdict"),
+        ).toHaveLength(1);
       });
 
       it('agent answers 500, 502 and 503 → the call proceeds (fail_open:http_5xx), retried once within the deadline', async () => {
@@ -259,11 +278,17 @@ describe
         }
       });
 
-      it('agent answers 401 / 403 → the call proceeds (fail_open:auth), never retried, logged at error level', async () => {
+      it('agent answers 401 / 403 → the call is blocked (UncheckedRequestError, reason auth), never retried, logged at error level', async () => {
         for (const status of ['401', '403']) {
           const { result, attributes, hits, run } = await caseOf(status);
-          expect(result.ok).toBe(true);
-          expect(attributes['axonflow.fail_open.reason'], status).toBe('auth');
+          expect(result.ok, status).toBe(false);
+          expect(result.error, status).toMatchObject({
+            name: 'UncheckedRequestError',
+            code: 'AXONFLOW_UNCHECKED',
+            status: Number(status),
+          });
+          expect(attributes['axonflow.decision'], status).toBe('error');
+          expect(attributes['axonflow.unchecked.reason'], status).toBe('auth');
           expect(hits, status).toBe(1);
           expect(lines(run, 'refused the credentials')[0]).toMatch(/HTTP 40[13]/);
         }
@@ -290,22 +315,29 @@ describe
         expect(dripClosedAt[0]!).toBeLessThan(result.at + 1000);
       });
 
-      it('agent sends a 10 MB reply → cut off at the size cap, the call proceeds (fail_open:invalid_response)', async () => {
+      it('agent sends a 10 MB reply → cut off at the size cap, the call is blocked (unchecked: invalid_response)', async () => {
         const { result, attributes, hits } = await caseOf('huge');
-        expect(result.ok).toBe(true);
-        expect(attributes['axonflow.fail_open.reason']).toBe('invalid_response');
+        expect(result.ok).toBe(false);
+        expect(result.error?.code).toBe('AXONFLOW_UNCHECKED');
+        expect(attributes['axonflow.unchecked.reason']).toBe('invalid_response');
         expect(hits).toBe(1);
         // The client hung up long before the 10 MB were out.
         expect(hugeBytesSent).toHaveLength(1);
         expect(hugeBytesSent[0]!).toBeLessThan(HUGE_BYTES);
       });
 
-      it('agent answers garbage (HTML, empty, approved:"yes", missing fields, truncated JSON, __proto__, constructor.prototype) → fail_open:invalid_response, never a deny, no prototype change in the app', async () => {
+      it('agent answers garbage (HTML, empty, approved:"yes", truncated JSON, __proto__, constructor.prototype) → blocked (unchecked: invalid_response); approved:false with missing fields → a deny; never an allow, no prototype change in the app', async () => {
         for (const name of GARBAGE) {
           const { result, attributes, hits, run } = await caseOf(name);
-          expect(result.ok, name).toBe(true);
-          expect(attributes['axonflow.decision'], name).toBe('fail_open');
-          expect(attributes['axonflow.fail_open.reason'], name).toBe('invalid_response');
+          expect(result.ok, name).toBe(false);
+          if (DENIES.includes(name)) {
+            expect(result.error?.code, name).toBe('AXONFLOW_POLICY_VIOLATION');
+            expect(attributes['axonflow.decision'], name).toBe('deny');
+          } else {
+            expect(result.error?.code, name).toBe('AXONFLOW_UNCHECKED');
+            expect(attributes['axonflow.decision'], name).toBe('error');
+            expect(attributes['axonflow.unchecked.reason'], name).toBe('invalid_response');
+          }
           expect(hits, name).toBe(1);
           expect(run.out.polluted).toEqual([]);
         }

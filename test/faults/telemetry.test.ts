@@ -115,7 +115,9 @@ describe.skipIf(!BUILT).concurrent('what leaves the process', { timeout: CASE_TI
       };
       // The scan runs inside w.run(); here only that the run did what it should.
       const run = await w.run('calls.mjs', { env });
-      expect(run.out.results.map((r: CallResult) => r.ok)).toEqual([true, true, false, false]);
+      // The agent refusing our credentials blocks the call (tag 2); the provider refusing the key fails it.
+      expect(run.out.results.map((r: CallResult) => r.ok)).toEqual([true, false, false, false]);
+      expect(run.out.results[1].error.code).toBe('AXONFLOW_UNCHECKED');
       expect(run.out.results[2].error.status).toBe(401);
       expect(run.stderr).toContain('[REDACTED]');
       // The agent did receive them (that is where they belong).

@@ -6,6 +6,7 @@ import type { Context } from '@opentelemetry/api';
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace';
 import { TracerProvider } from '@opentelemetry/sdk-trace';
 import OpenAI from 'openai';
+import { makeParseableTextFormat } from 'openai/lib/parser';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { AxonFlowClient } from '../../src/index.js';
 import { anthropicMessages } from '../../src/instrumentation/anthropic.js';
@@ -44,6 +45,20 @@ describe('derived SDK promises', () => {
     const chat = h.span(`chat ${MODEL}`);
     expect(chat.attributes['gen_ai.usage.output_tokens']).toBe(parsed.usage?.completion_tokens);
     expect(chat.attributes['axonflow.decision']).toBe('allow');
+  });
+
+  it('keeps responses.parse() working: the gate snapshot keeps the text format parser the helper reads back', async () => {
+    const format = makeParseableTextFormat(
+      { type: 'json_schema', name: 'echo', schema: { type: 'object' }, strict: false },
+      (content: string) => ({ echoed: content }),
+    );
+    const parsed = await openai.responses.parse({
+      model: MODEL,
+      input: 'Say hello',
+      text: { format },
+    });
+    expect(parsed.output_parsed).toEqual({ echoed: expect.stringContaining('Say hello') });
+    expect(h.span(`chat ${MODEL}`).attributes['axonflow.decision']).toBe('allow');
   });
 
   it('traces responses.stream() to the end of its events', async () => {

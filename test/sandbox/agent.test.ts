@@ -137,16 +137,30 @@ describe('POST /api/policy/pre-check', () => {
     });
   });
 
-  it('approves but flags a medium policy', async () => {
+  it('approves and lists a medium policy, as the platform does, without asking for redaction', async () => {
     const { body } = await postJson(url('/api/policy/pre-check'), {
       client_id: 'app-1',
       query: 'send it to jane@example.com',
     });
-    expect(body).toMatchObject({
-      approved: true,
-      policies: ['email_detection'],
-      requires_redaction: true,
-    });
+    expect(body).toMatchObject({ approved: true, policies: ['email_detection'] });
+    expect(body).not.toHaveProperty('requires_redaction');
+  });
+
+  it('asks for redaction of a medium policy with askRedaction', async () => {
+    const asking = await startSandbox({ askRedaction: true });
+    try {
+      const { body } = await postJson(`${asking.agentUrl}/api/policy/pre-check`, {
+        client_id: 'app-1',
+        query: 'send it to jane@example.com',
+      });
+      expect(body).toMatchObject({
+        approved: true,
+        policies: ['email_detection'],
+        requires_redaction: true,
+      });
+    } finally {
+      await asking.close();
+    }
   });
 
   it('requires query and client_id', async () => {

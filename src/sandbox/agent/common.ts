@@ -15,6 +15,8 @@ export interface AgentState {
   audits: AuditStore;
   plans: PlanStore;
   maxBodyBytes: number;
+  /** Ask for redaction when a pre-check only flags PII (see SandboxOptions.askRedaction). */
+  askRedaction: boolean;
   startedAt: number;
 }
 

@@ -45,7 +45,7 @@ export async function preCheck(ctx: AgentContext, state: AgentState): Promise<vo
     policies: decision.triggered,
     expires_at: rfc3339(context.expiresAt),
     ...(decision.blocked ? { block_reason: decision.blockReason ?? 'Blocked by policy' } : {}),
-    ...(decision.flagged.length > 0 ? { requires_redaction: true } : {}),
+    ...(state.askRedaction && decision.flagged.length > 0 ? { requires_redaction: true } : {}),
   };
   sendAgentJson(ctx, 200, reply);
 }
