@@ -57,21 +57,32 @@ function percentile(sorted, p) {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
+let instrumentation;
+
 export async function runBurst({ calls = 2000, latencyMs = 200 } = {}) {
   const agent = await startSlowAgent(latencyMs);
   const sandbox = await startSandbox();
   const exporter = new InMemorySpanExporter();
   const proxy = new ProxyTracerProvider();
   const client = new AxonFlowClient({ endpoint: agent.url, telemetry: false });
-  const audit = new AxonFlowAuditSpanProcessor({ client, tracerProvider: proxy });
+  // A short export timeout: the burst measures the gate; at the end, what is still queued is
+  // counted (above) and then dropped on shutdown instead of drained for minutes.
+  const audit = new AxonFlowAuditSpanProcessor({
+    client,
+    tracerProvider: proxy,
+    exportTimeoutMillis: 1000,
+  });
   const provider = new TracerProvider({
     spanProcessors: [new SimpleSpanProcessor({ exporter }), audit],
   });
   proxy.setDelegate(provider);
-  const instrumentation = new AxonFlowInstrumentation({ client });
+  // One instrumentation per process: it patches openai when openai is first required, and a
+  // later burst re-enables the same one with its own client and provider.
+  instrumentation ??= new AxonFlowInstrumentation({ client, enabled: false });
+  instrumentation.setConfig({ client });
   instrumentation.setTracerProvider(provider);
-  const require = createRequire(import.meta.url);
-  const OpenAI = require('openai');
+  instrumentation.enable();
+  const OpenAI = createRequire(import.meta.url)('openai');
   const openai = new OpenAI({ baseURL: sandbox.modelUrl, apiKey: 'sk-burst', maxRetries: 0 });
 
   const started = performance.now();

@@ -25,6 +25,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { startSandbox } from 'axonflow-otel/sandbox';
+import { runBurst } from './burst.mjs';
 import { startReceiver } from './receiver.mjs';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
@@ -45,7 +46,12 @@ const { values: args } = parseArgs({
     /** Agent outage kinds to cycle through, comma-separated, or `none`. */
     outages: { type: 'string', default: 'reset,unavailable,stall' },
     quiet: { type: 'boolean', default: false },
+    /** Concurrent calls of the burst phase (soak/burst.mjs) after the soak; 0 skips it. */
+    burst: { type: 'string', default: '5000' },
+    /** After the soak: an app that handles SIGTERM itself drains, governed, and exits 0. */
+    'drain-check': { type: 'boolean', default: true },
   },
+  allowNegative: true,
 });
 const calls = positiveInt('calls');
 const concurrency = positiveInt('concurrency');
@@ -134,6 +140,45 @@ function startChaos(sandbox) {
       this.calm();
     },
   };
+}
+
+// --- drain check ----------------------------------------------------------------------------
+
+/** Runs the SIGTERM-draining fixture under the register entry and sends it SIGTERM. */
+async function drainCheck() {
+  const sandbox = await startSandbox();
+  try {
+    const child = spawn(
+      process.execPath,
+      ['--import', 'axonflow-otel/register', 'test/register/fixtures/drain-on-sigterm.mjs'],
+      {
+        cwd: ROOT,
+        env: {
+          PATH: process.env.PATH ?? '',
+          AXONFLOW_TELEMETRY: 'off',
+          AXONFLOW_AGENT_URL: sandbox.agentUrl,
+          OPENAI_BASE_URL: sandbox.modelUrl,
+          OPENAI_API_KEY: 'sk-soak',
+          OTEL_TRACES_EXPORTER: 'none',
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let out = '';
+    child.stdout.on('data', d => {
+      out += d;
+      if (out.includes('ready') && !child.signalSent) {
+        child.signalSent = true;
+        child.kill('SIGTERM');
+      }
+    });
+    const [code, signal] = await new Promise(resolve =>
+      child.on('exit', (c, s) => resolve([c, s])),
+    );
+    return { code, signal, denied: out.includes('drain call: AXONFLOW_POLICY_VIOLATION') };
+  } finally {
+    await sandbox.close();
+  }
 }
 
 // --- the run --------------------------------------------------------------------------------
@@ -386,11 +431,44 @@ function evaluate({ report, fatal, exit, output, spans, chaos, storedAudits, mod
 
 const result = await run();
 const { checks, summary } = evaluate(result);
+
+// --- burst and drain phases ------------------------------------------------------------------
+
+const burstCalls = Number(args.burst);
+if (burstCalls > 0) {
+  const burst = await runBurst({ calls: burstCalls, latencyMs: 200 });
+  summary.burst = burst;
+  checks.push({
+    name: 'burst fail-open',
+    ok: burst.failOpenPct <= 1,
+    detail: `${burst.failOpen} of ${burst.calls} concurrent calls failed open (${burst.failOpenPct} %, at most 1 %) against an agent answering in ${burst.latencyMs} ms`,
+  });
+  checks.push({
+    name: 'burst audit accounting',
+    ok: burst.audit.accounted === burst.calls,
+    detail: `${burst.audit.accounted} of ${burst.calls} records delivered, queued or counted`,
+  });
+}
+if (args['drain-check']) {
+  const drain = await drainCheck();
+  summary.drain = drain;
+  checks.push({
+    name: 'app-handled SIGTERM',
+    ok: drain.code === 0 && drain.signal === null && drain.denied,
+    detail: `exit ${drain.code ?? drain.signal}, drain call ${drain.denied ? 'denied' : 'NOT denied'}`,
+  });
+}
 const ok = checks.every(c => c.ok);
 log('');
 log(
   `calls: ${summary.calls ?? '-'} in ${summary.elapsedSeconds ?? '-'} s = ${summary.callsPerSecond ?? '-'} calls/s`,
 );
+if (summary.burst) {
+  const b = summary.burst;
+  log(
+    `burst: ${b.calls} concurrent calls, agent ${b.latencyMs} ms → fail-open ${b.failOpenPct} %, pre-check p50 ${b.preCheckMs.p50} ms, p99 ${b.preCheckMs.p99} ms`,
+  );
+}
 if (summary.outcomes) {
   log(
     `outcomes: ${JSON.stringify({ ok: summary.outcomes.ok, denied: summary.outcomes.denied, errors: summary.outcomes.errors })}`,

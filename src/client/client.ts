@@ -53,7 +53,7 @@ import {
   readBlockedClientResponse,
   readPreCheckReply,
 } from './reply.js';
-import { type AgentReply, AgentTransport, JsonText } from './transport.js';
+import { type AgentReply, AgentTransport, JsonText, QUEUE_TIMEOUT } from './transport.js';
 import type {
   AuditLLMCallRequest,
   AuditResult,
@@ -109,6 +109,11 @@ const CIRCUIT_OPEN_RESULT: PreCheckResult = Object.freeze({
   error: `${FAIL_OPEN_PREFIX}circuit breaker open after repeated agent failures`,
   cached: false,
 });
+
+/** When the call's first attempt was written to a connection: its deadline runs from then. */
+interface AgentClock {
+  dispatchedAt: number | undefined;
+}
 
 interface CallSpec {
   method: 'GET' | 'POST';
@@ -782,16 +787,30 @@ export class AxonFlowClient {
         'circuit breaker open after repeated agent failures',
       );
     }
-    // One timer per call, cleared when the call ends (AbortSignal.timeout's timer would outlive
-    // it and cost a DOMException when it fires later).
+    // Waiting for a free connection is our queue, not the agent: the call's deadline starts when
+    // its first attempt is written to a connection, and the wait before is bounded on its own.
+    // One timer of each per call, cleared when the call ends (AbortSignal.timeout's timer would
+    // outlive it and cost a DOMException when it fires later).
     const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(), spec.timeoutMs);
+    const clock: AgentClock = { dispatchedAt: undefined };
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const queueTimer = setTimeout(
+      () => controller.abort(QUEUE_TIMEOUT),
+      Math.max(this.#cfg.queueTimeoutMs, spec.timeoutMs),
+    );
+    const onDispatched = () => {
+      if (clock.dispatchedAt !== undefined) return;
+      clock.dispatchedAt = performance.now();
+      clearTimeout(queueTimer);
+      timer = setTimeout(() => controller.abort(), spec.timeoutMs);
+    };
     const deadline = spec.signal
       ? AbortSignal.any([controller.signal, spec.signal])
       : controller.signal;
     try {
-      return await this.#attempts(spec, interpret, deadline);
+      return await this.#attempts(spec, interpret, deadline, clock, onDispatched);
     } finally {
+      clearTimeout(queueTimer);
       clearTimeout(timer);
     }
   }
@@ -800,9 +819,10 @@ export class AxonFlowClient {
     spec: CallSpec,
     interpret: (reply: AgentReply) => T,
     deadline: AbortSignal,
+    clock: AgentClock,
+    onDispatched: () => void,
   ): Promise<T> {
     const breaker = this.#breaker;
-    const started = performance.now();
     const attempts = spec.idempotent && this.#cfg.retry.enabled ? this.#cfg.retry.maxAttempts : 1;
     for (let attempt = 1; ; attempt++) {
       try {
@@ -812,14 +832,19 @@ export class AxonFlowClient {
           spec.body,
           deadline,
           spec.timeoutMs,
+          onDispatched,
         );
         const result = interpret(reply);
         breaker?.onSuccess();
         return result;
       } catch (caught) {
         const err = asUnavailable(caught);
-        const retryable = err instanceof UnavailableError && err.reason !== 'circuit_open';
-        const remaining = spec.timeoutMs - (performance.now() - started);
+        const retryable =
+          err instanceof UnavailableError &&
+          err.reason !== 'circuit_open' &&
+          err.reason !== 'queue_timeout';
+        const spent = performance.now() - (clock.dispatchedAt ?? performance.now());
+        const remaining = spec.timeoutMs - spent;
         const delay = Math.min(
           this.#cfg.retry.initialDelayMs * 2 ** (attempt - 1),
           this.#cfg.retry.maxDelayMs,
@@ -834,10 +859,19 @@ export class AxonFlowClient {
         const failure =
           err instanceof AxonFlowError || !deadline.aborted
             ? err
-            : new TimeoutError(spec.timeoutMs);
+            : deadline.reason === QUEUE_TIMEOUT
+              ? new UnavailableError(
+                  'queue_timeout',
+                  'no free connection to the AxonFlow agent in time',
+                )
+              : new TimeoutError(spec.timeoutMs);
         // Only unavailability counts. An agent that answers, even with garbage, is not down: were
         // its replies counted, an open circuit would turn the blocks they cause into fail-opens.
-        if (failure instanceof UnavailableError || failure instanceof TimeoutError) {
+        // Our own queue is not the agent failing either.
+        const agentDown =
+          (failure instanceof UnavailableError && failure.reason !== 'queue_timeout') ||
+          failure instanceof TimeoutError;
+        if (agentDown) {
           breaker?.onFailure();
         } else {
           breaker?.onNeutral();

@@ -97,8 +97,21 @@ export interface AxonFlowClientConfig {
   requestTimeoutMs?: number;
   /** Largest agent reply accepted, in bytes; larger replies are cut off and rejected. @default 1048576 */
   maxResponseBytes?: number;
-  /** Keep-alive connections to the agent. @default 16 */
+  /**
+   * Most keep-alive connections to the agent. A burst of calls beyond it waits for a free
+   * connection; that wait is ours, not the agent's, so it does not count against `timeoutMs`
+   * (see `queueTimeoutMs`). Each connection is one socket on the agent's side.
+   * @default 256 (`AXONFLOW_CONNECTIONS`)
+   */
   connections?: number;
+  /**
+   * Longest wait for a free connection before a call is sent. `timeoutMs` starts only when the
+   * request is written to a connection, so a burst does not turn queueing into timeouts (and
+   * fail-opens); this bounds the queueing itself. A call that waits longer fails open (production
+   * mode) with reason `queue_timeout`, which never counts toward the circuit breaker.
+   * @default 10000 (`AXONFLOW_QUEUE_TIMEOUT_MS`)
+   */
+  queueTimeoutMs?: number;
   cache?: CacheOptions;
   retry?: RetryOptions;
   breaker?: BreakerOptions;
@@ -156,6 +169,7 @@ export interface ResolvedConfig {
   requestTimeoutMs: number;
   maxResponseBytes: number;
   connections: number;
+  queueTimeoutMs: number;
   cache: Required<CacheOptions>;
   retry: Required<RetryOptions>;
   breaker: Required<BreakerOptions>;
@@ -280,7 +294,8 @@ export function resolveConfig(config: AxonFlowClientConfig): ResolvedConfig {
     timeoutMs: deadline('timeoutMs', config.timeoutMs, 1000),
     requestTimeoutMs: deadline('requestTimeoutMs', config.requestTimeoutMs, 30_000),
     maxResponseBytes: positive('maxResponseBytes', config.maxResponseBytes, 1024 * 1024),
-    connections: positive('connections', config.connections, 16),
+    connections: positive('connections', config.connections, 256),
+    queueTimeoutMs: deadline('queueTimeoutMs', config.queueTimeoutMs, 10_000),
     cache: {
       enabled: config.cache?.enabled ?? true,
       ttlMs: deadline('cache.ttlMs', config.cache?.ttlMs, 60_000),
@@ -355,6 +370,8 @@ export function configFromEnv(
     },
     telemetry: telemetryAllowed(s),
     maxCheckBytes: s.AXONFLOW_MAX_CHECK_BYTES,
+    connections: s.AXONFLOW_CONNECTIONS,
+    queueTimeoutMs: s.AXONFLOW_QUEUE_TIMEOUT_MS,
     onUncheckable: s.AXONFLOW_ON_UNCHECKABLE,
     onRedaction: s.AXONFLOW_ON_REDACTION,
   };

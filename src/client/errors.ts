@@ -139,6 +139,7 @@ export type UncheckedReason =
   | 'http_5xx'
   | 'rate_limited'
   | 'circuit_open'
+  | 'queue_timeout'
   | 'error';
 
 const UNCHECKED_TEXT: Record<UncheckedReason, string> = {
@@ -152,6 +153,7 @@ const UNCHECKED_TEXT: Record<UncheckedReason, string> = {
   http_5xx: 'the AxonFlow agent failed',
   rate_limited: 'the AxonFlow agent is rate limiting',
   circuit_open: 'the AxonFlow agent failed repeatedly (circuit open)',
+  queue_timeout: 'no connection to the AxonFlow agent was free in time',
   error: 'the AxonFlow pre-check failed',
 };
 
@@ -229,7 +231,7 @@ export class AuthenticationError extends AxonFlowError {
  * open. `reason` tells which: `network`, `http_5xx`, `rate_limited`, `circuit_open`.
  */
 export class UnavailableError extends AxonFlowError {
-  readonly reason: 'network' | 'http_5xx' | 'rate_limited' | 'circuit_open';
+  readonly reason: 'network' | 'http_5xx' | 'rate_limited' | 'circuit_open' | 'queue_timeout';
   constructor(
     reason: UnavailableError['reason'],
     message: string,

@@ -10,7 +10,7 @@
 import { context } from '@opentelemetry/api';
 import { suppressTracing } from '@opentelemetry/core';
 import secureJson from 'secure-json-parse';
-import { Pool } from 'undici';
+import { type Dispatcher, Pool } from 'undici';
 import { InvalidResponseError, TimeoutError, UnavailableError } from './errors.js';
 
 export interface AgentReply {
@@ -29,6 +29,51 @@ export class JsonText {
   }
 }
 
+/** Abort reason of a call that waited too long for a free connection (see `queueTimeoutMs`). */
+export const QUEUE_TIMEOUT = Symbol('axonflow.queue-timeout');
+
+/** Request option read by `onDispatched`: called when the request is written to a connection. */
+interface DispatchNotice {
+  onDispatched?: () => void;
+}
+
+/**
+ * undici interceptor that tells the caller when its request leaves the pool's queue and is
+ * written to a connection (the handler's `onRequestStart`), so that a call's deadline can measure
+ * the agent rather than our own queue.
+ */
+function dispatchNotice(dispatch: Dispatcher['dispatch']): Dispatcher['dispatch'] {
+  return (opts, handler) => {
+    const onDispatched = (opts as DispatchNotice).onDispatched;
+    if (onDispatched === undefined) return dispatch(opts, handler);
+    return dispatch(opts, {
+      ...handlerMethods(handler),
+      onRequestStart(controller, context) {
+        onDispatched();
+        return handler.onRequestStart?.(controller, context);
+      },
+    });
+  };
+}
+
+/** The handler's callbacks, bound, so one can be replaced and the rest forwarded. */
+function handlerMethods(handler: Dispatcher.DispatchHandler): Dispatcher.DispatchHandler {
+  const forwarded: Record<string, unknown> = {};
+  for (const name of [
+    'onRequestStart',
+    'onRequestUpgrade',
+    'onResponseStart',
+    'onResponseData',
+    'onResponseEnd',
+    'onResponseError',
+    'onRequestSent',
+  ] as const) {
+    const method = handler[name as keyof Dispatcher.DispatchHandler];
+    if (typeof method === 'function') forwarded[name] = method.bind(handler);
+  }
+  return forwarded as Dispatcher.DispatchHandler;
+}
+
 export interface TransportOptions {
   origin: string;
   connections: number;
@@ -39,7 +84,7 @@ export interface TransportOptions {
 }
 
 export class AgentTransport {
-  readonly #pool: Pool;
+  readonly #pool: Dispatcher;
   readonly #maxBytes: number;
   readonly #headers: Record<string, string>;
   readonly #basePath: string;
@@ -51,7 +96,7 @@ export class AgentTransport {
       // The overall deadline is enforced by the abort signal; these are only backstops.
       headersTimeout: 300_000,
       bodyTimeout: 300_000,
-    });
+    }).compose(dispatchNotice);
     this.#maxBytes = options.maxResponseBytes;
     this.#headers = options.headers;
     this.#basePath = options.basePath;
@@ -64,9 +109,10 @@ export class AgentTransport {
     body: unknown,
     deadline: AbortSignal,
     timeoutMs: number,
+    onDispatched?: () => void,
   ) {
     return context.with(suppressTracing(context.active()), () =>
-      this.#send(method, path, body, deadline, timeoutMs),
+      this.#send(method, path, body, deadline, timeoutMs, onDispatched),
     );
   }
 
@@ -76,6 +122,7 @@ export class AgentTransport {
     body: unknown,
     deadline: AbortSignal,
     timeoutMs: number,
+    onDispatched: (() => void) | undefined,
   ): Promise<AgentReply> {
     let status: number;
     let chunks: Buffer[];
@@ -87,7 +134,8 @@ export class AgentTransport {
         body:
           body === undefined ? null : body instanceof JsonText ? body.text : JSON.stringify(body),
         signal: deadline,
-      });
+        ...(onDispatched ? { onDispatched } : {}),
+      } as Dispatcher.RequestOptions);
       status = res.statusCode;
       const declared = Number(res.headers['content-length']);
       if (declared > this.#maxBytes) {
@@ -112,6 +160,13 @@ export class AgentTransport {
       }
     } catch (err) {
       if (err instanceof InvalidResponseError) throw err;
+      if (deadline.aborted && deadline.reason === QUEUE_TIMEOUT) {
+        throw new UnavailableError(
+          'queue_timeout',
+          'no free connection to the AxonFlow agent in time (raise AXONFLOW_CONNECTIONS or AXONFLOW_QUEUE_TIMEOUT_MS)',
+          { cause: err },
+        );
+      }
       if (deadline.aborted) throw new TimeoutError(timeoutMs, { cause: err });
       throw new UnavailableError(
         'network',

@@ -18,6 +18,7 @@ export type FailOpenReason =
   | 'http_5xx'
   | 'rate_limited'
   | 'circuit_open'
+  | 'queue_timeout'
   | 'uncheckable'
   | 'auth'
   | 'invalid_response';

@@ -239,6 +239,21 @@ export const VARIABLES = {
     meaning: 'Deadline of proxy, connector and plan calls',
     parse: integer(1, MAX_TIMER_MS, ' ms'),
   }),
+  AXONFLOW_CONNECTIONS: v<number>({
+    name: 'AXONFLOW_CONNECTIONS',
+    default: 256,
+    defaultText: '`256`',
+    meaning: 'Most keep-alive connections to the agent; calls beyond wait for one',
+    parse: integer(1, 65_536),
+  }),
+  AXONFLOW_QUEUE_TIMEOUT_MS: v<number>({
+    name: 'AXONFLOW_QUEUE_TIMEOUT_MS',
+    default: 10_000,
+    defaultText: '`10000`',
+    meaning:
+      'Longest wait for a free connection; `AXONFLOW_TIMEOUT_MS` only starts when the request is sent',
+    parse: integer(1, MAX_TIMER_MS, ' ms'),
+  }),
   AXONFLOW_RETRY_MAX_ATTEMPTS: v<number>({
     name: 'AXONFLOW_RETRY_MAX_ATTEMPTS',
     default: 2,

@@ -48,6 +48,10 @@ describe.skipIf(!built)('soak', () => {
         '--down-ms',
         '400',
         '--quiet',
+        // The burst and drain phases have their own tests (test/gate/load, test/gate/shutdown).
+        '--burst',
+        '0',
+        '--no-drain-check',
       ],
       {},
       90_000,
