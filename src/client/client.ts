@@ -25,6 +25,7 @@
 import { diag } from '@opentelemetry/api';
 import type { z } from 'zod';
 import { notice } from '../notices/index.js';
+import { registerSecrets, scrub } from '../scrub/index.js';
 import { type AxonDialect, type AxonStream, decodeAxonStream } from './axon-stream.js';
 import { CircuitBreaker } from './breaker.js';
 import { cacheKey, DecisionCache, stableJson } from './cache.js';
@@ -140,7 +141,6 @@ export class AxonFlowClient {
   readonly #transport: AgentTransport;
   readonly #breaker: CircuitBreaker | undefined;
   readonly #cache: DecisionCache<PreCheckResult | ProxyLLMCallResult>;
-  readonly #secrets: string[];
   #closing: Promise<void> | undefined;
   #lastWarnAt = Number.NEGATIVE_INFINITY;
   #lastBlockErrorAt = Number.NEGATIVE_INFINITY;
@@ -167,9 +167,7 @@ export class AxonFlowClient {
     });
     this.#breaker = cfg.breaker.enabled ? new CircuitBreaker(cfg.breaker) : undefined;
     this.#cache = new DecisionCache(cfg.cache, entrySize);
-    this.#secrets = [cfg.clientSecret, cfg.licenseKey, cfg.userToken, headers.authorization].filter(
-      (s): s is string => typeof s === 'string' && s.length >= 4,
-    );
+    registerSecrets(cfg.clientSecret, cfg.licenseKey, cfg.userToken, headers.authorization);
     if (cfg.telemetry) {
       scheduleHeartbeat({ endpoint: cfg.endpoint, mode: cfg.mode });
     }
@@ -933,20 +931,21 @@ export class AxonFlowClient {
   #statusError(reply: AgentReply): AxonFlowError {
     const { status } = reply;
     const envelope = ErrorEnvelopeSchema.safeParse(reply.body);
-    const said = envelope.success ? sanitizeAgentText(envelope.data.error, 200) : '';
-    const detail = said ? `: ${said}` : '';
+    // The agent's own words stay out of messages (they reach logs and spans, and an agent may echo
+    // the prompt back): only a debug diagnostic carries them, scrubbed and capped.
+    if (envelope.success)
+      this.#debug(`agent said (HTTP ${status}): ${scrub(envelope.data.error, 200)}`);
     if (status === 401 || status === 403) {
-      return new AuthenticationError(
-        `AxonFlow agent refused the credentials (HTTP ${status})${detail}`,
-        { status },
-      );
+      return new AuthenticationError(`AxonFlow agent refused the credentials (HTTP ${status})`, {
+        status,
+      });
     }
     if (status === 429)
-      return new UnavailableError('rate_limited', `AxonFlow agent rate limit (HTTP 429)${detail}`, {
+      return new UnavailableError('rate_limited', `AxonFlow agent rate limit (HTTP 429)`, {
         status,
       });
     if (status >= 500)
-      return new UnavailableError('http_5xx', `AxonFlow agent error (HTTP ${status})${detail}`, {
+      return new UnavailableError('http_5xx', `AxonFlow agent error (HTTP ${status})`, {
         status,
       });
     if (status >= 300 && status < 400) {
@@ -955,10 +954,9 @@ export class AxonFlowClient {
         { status },
       );
     }
-    return new RequestRejectedError(
-      `AxonFlow agent rejected the request (HTTP ${status})${detail}`,
-      { status },
-    );
+    return new RequestRejectedError(`AxonFlow agent rejected the request (HTTP ${status})`, {
+      status,
+    });
   }
 
   /**
@@ -1033,11 +1031,8 @@ export class AxonFlowClient {
 
   /** Removes any configured secret an agent might have echoed back into an error message. */
   #scrubbed(err: unknown): unknown {
-    if (!(err instanceof Error) || this.#secrets.length === 0) return err;
-    let message = err.message;
-    for (const secret of this.#secrets) {
-      if (message.includes(secret)) message = message.split(secret).join('[REDACTED]');
-    }
+    if (!(err instanceof Error)) return err;
+    const message = scrub(err.message, 2048);
     if (message !== err.message) err.message = message;
     return err;
   }

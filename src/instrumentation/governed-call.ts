@@ -35,6 +35,7 @@ import {
 import { gateError } from '../client/gate.js';
 import type { PreCheckResult } from '../client/types.js';
 import { type AuditData, attachAuditData, submitAuditData } from '../processor/handoff.js';
+import { scrub } from '../scrub/index.js';
 import type { CallAdapter } from './adapter.js';
 import { getAxonFlowContext } from './context.js';
 import {
@@ -606,7 +607,8 @@ export class GovernedCall {
         attrs[sc.ATTR_ERROR_TYPE] = type;
         span.setStatus({
           code: SpanStatusCode.ERROR,
-          message: cap(String((err as Error)?.message ?? type), 256),
+          // The provider's message may echo the API key (`Incorrect API key provided: sk-…`).
+          message: scrub((err as Error)?.message ?? type, 256),
         });
       }
       span.setAttributes(attrs);

@@ -52,6 +52,25 @@ describe('telemetry heartbeat', () => {
     });
     expect(payload.instance_id).toMatch(/^[0-9a-f-]{36}$/);
     expect(payload.org_id).toBeUndefined();
+    // Only fields the README's "The telemetry heartbeat" lists.
+    const documented = new Set([
+      'telemetry_type',
+      'sdk',
+      'sdk_version',
+      'os',
+      'arch',
+      'runtime_version',
+      'deployment_mode',
+      'endpoint_type',
+      'features',
+      'instance_id',
+      'stream',
+      'platform_version',
+      'license_tier',
+      'edition',
+      'platform_deployment_mode',
+    ]);
+    expect(Object.keys(payload).filter(k => !documented.has(k))).toEqual([]);
     expect(ping.body).not.toContain('org-7');
     expect(ping.headers.authorization).toBeUndefined();
     expect(await readFile(stamp(), 'utf8')).toMatch(/^last_sent=\d{4}-/);

@@ -9,25 +9,13 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
+import { type BurstSummary, runBurst } from '../../soak/burst.mjs';
 import { AxonFlowClient } from '../../src/client/index.js';
 import { ROOT } from '../helpers/child.js';
 
 const built = existsSync(join(ROOT, 'dist/esm/index.js'));
 
-interface BurstSummary {
-  calls: number;
-  succeeded: number;
-  preChecks: number;
-  failOpen: number;
-  failOpenPct: number;
-  failOpenReasons: Record<string, number>;
-  audit: { accounted: number; dropped: number };
-}
-
-async function burst(calls: number): Promise<BurstSummary> {
-  const { runBurst } = (await import('../../soak/burst.mjs')) as {
-    runBurst(options: { calls: number; latencyMs: number }): Promise<BurstSummary>;
-  };
+function burst(calls: number): Promise<BurstSummary> {
   return runBurst({ calls, latencyMs: 200 });
 }
 

@@ -6,10 +6,12 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Sandbox, startSandbox } from '../../src/sandbox/index.js';
-import { ROOT } from '../helpers/child.js';
+import { ROOT, runNode } from '../helpers/child.js';
 
 const built = existsSync(join(ROOT, 'dist/commonjs/register/index.js'));
 
@@ -91,6 +93,33 @@ describe.skipIf(!built)('shutdown respects the app', () => {
       expect(run.stderr).toBe('');
     },
   );
+
+  it('records that cannot be delivered at process.exit() are counted on stderr', async () => {
+    // An agent that approves at once and never answers an audit.
+    const agent = http.createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        if (!req.url?.startsWith('/api/policy/pre-check')) return;
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end('{"approved":true,"context_id":"ctx-exit","policies":[]}');
+      });
+    });
+    await new Promise<void>(r => agent.listen(0, '127.0.0.1', r));
+    try {
+      const run = await runNode(
+        ['--import', 'axonflow-otel/register', 'test/register/fixtures/exit-right-away.mjs'],
+        env({ AXONFLOW_AGENT_URL: `http://127.0.0.1:${(agent.address() as AddressInfo).port}` }),
+      );
+      expect(run.code).toBe(0);
+      expect(run.stdout).toBe('answered\n');
+      expect(run.stderr).toMatch(
+        /^axonflow-otel: 1 audit record could not be delivered to the AxonFlow agent before the process exited$/m,
+      );
+    } finally {
+      agent.closeAllConnections();
+      await new Promise<void>(r => agent.close(() => r()));
+    }
+  });
 
   it('an app without a SIGTERM handler still dies of the signal, as it would without the package', async () => {
     const plain = 'test/register/fixtures/plain-wait.cjs';

@@ -58,6 +58,11 @@ describe.skipIf(!built)('register entry', () => {
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/Paris|capital|France/i);
     expect(receiver.contentTypes[0]).toContain(protocol === 'http/json' ? 'json' : 'protobuf');
+    // Command lines carry secrets (`--api-key=…`): the default resource leaves them out.
+    const resource = receiver.spans[0]!.resource;
+    expect(resource['process.pid']).toBeTypeOf('number');
+    expect(resource).not.toHaveProperty('process.command_args');
+    expect(resource).not.toHaveProperty('process.command_line');
 
     const chat = receiver.spans.find(s => s.name === 'chat sandbox-gpt');
     expect(chat).toBeDefined();
