@@ -295,7 +295,7 @@ describe('agent failures', () => {
     expect(h.processor.stats().exported).toBe(1);
   });
 
-  it('does not retry a 400: counts it failed and warns with the agent’s message', async () => {
+  it('does not retry a 400: counts it failed and warns with the status, not the agent’s words', async () => {
     agent.handle((_req, res) => json(res, 400, { error: 'Invalid or expired context' }));
     const h = track(harness({ client: client() }));
     h.governedCall();
@@ -312,7 +312,8 @@ describe('agent failures', () => {
     expect(span!.status.code).toBe(SpanStatusCode.ERROR);
     expect(span!.status.message).not.toContain('Invalid or expired');
     expect(warnings()).toHaveLength(1);
-    expect(warnings()[0]).toContain('Invalid or expired context');
+    expect(warnings()[0]).toContain('HTTP 400');
+    expect(warnings()[0]).not.toContain('Invalid or expired context');
   });
 
   it('does not retry an authentication failure', async () => {
