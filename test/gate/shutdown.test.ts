@@ -49,7 +49,7 @@ function runAndTerminate(args: string[], env: Record<string, string>): Promise<O
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(new Error(`app did not end\nstdout: ${stdout}\nstderr: ${stderr}`));
-    }, 20_000);
+    }, 60_000);
     child.on('exit', (code, signal) => {
       clearTimeout(timer);
       resolve({ code, signal, stdout, stderr });

@@ -14,7 +14,9 @@ export interface ChildResult {
 export function runNode(
   args: string[],
   env: Record<string, string>,
-  timeoutMs = 20_000,
+  // A backstop against a hung child, not a measure of speed: generous, so a busy machine (a
+  // second CPU-heavy process, three Node lines in one CI run) cannot fail a test.
+  timeoutMs = 90_000,
 ): Promise<ChildResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, args, {

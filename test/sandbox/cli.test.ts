@@ -61,7 +61,7 @@ async function runSandboxCommand(entry?: string): Promise<void> {
     const health = await fetch(`${url}/health`);
     expect(health.status).toBe(200);
     expect(await health.json()).toMatchObject({ status: 'healthy', service: 'axonflow-agent' });
-    expect(Date.now() - printed).toBeLessThan(1000);
+    expect(Date.now() - printed).toBeLessThan(5000);
     // A deadline, not a performance measure: parallel test files load the machine, so the cold
     // start gets generous room here (its speed is measured by `npm run bench`).
     expect(Date.now() - spawned).toBeLessThan(10_000);

@@ -54,7 +54,8 @@ describe.skipIf(!built)('soak', () => {
         '--no-drain-check',
       ],
       {},
-      90_000,
+      // A backstop, not a speed limit (the run takes ~20 s on an idle 2-core machine).
+      240_000,
     );
     const last = run.stdout.trim().split('\n').at(-1) ?? '';
     const summary = JSON.parse(last) as SoakSummary;
@@ -73,5 +74,5 @@ describe.skipIf(!built)('soak', () => {
     expect(summary.chaos.outages.reset).toBeGreaterThan(0);
     expect(summary.chaos.outages.unavailable).toBeGreaterThan(0);
     expect(summary.chaos.outages.stall).toBeGreaterThan(0);
-  }, 100_000);
+  }, 300_000);
 });
