@@ -149,6 +149,21 @@ describe.skipIf(!built)('first contact through the register entry', () => {
     expect(lines[0]).toContain(`127.0.0.1:${port}`);
   });
 
+  it('AXONFLOW_NOTICES=off silences the line', async () => {
+    const closed = http.createServer();
+    await new Promise<void>(r => closed.listen(0, '127.0.0.1', r));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise<void>(r => closed.close(() => r()));
+    const run = await runNode(['--require', 'axonflow-otel/register', 'examples/openai-chat.cjs'], {
+      ...base(),
+      AXONFLOW_AGENT_URL: `http://127.0.0.1:${port}`,
+      AXONFLOW_NOTICES: 'off',
+    });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/Paris|capital|France/i);
+    expect(run.stderr).toBe('');
+  });
+
   it('names the auth failure on stderr, with no logger configured, when the agent answers 401', async () => {
     const agent = http.createServer((_req, res) => {
       res.writeHead(401, { 'content-type': 'application/json' });
