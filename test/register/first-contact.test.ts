@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MIN_NODE, nodeSupported } from '../../src/notices/node-version.js';
 import { type Sandbox, startSandbox } from '../../src/sandbox/index.js';
 import { ROOT, runNode } from '../helpers/child.js';
+import { closedPort } from '../helpers/ports.js';
 
 const built =
   existsSync(join(ROOT, 'dist/esm/register/index.js')) &&
@@ -134,10 +135,7 @@ describe.skipIf(!built)('first contact through the register entry', () => {
   });
 
   it('says on stderr, with no logger configured, that calls fail open when the agent is unreachable', async () => {
-    const closed = http.createServer();
-    await new Promise<void>(r => closed.listen(0, '127.0.0.1', r));
-    const port = (closed.address() as AddressInfo).port;
-    await new Promise<void>(r => closed.close(() => r()));
+    const port = await closedPort();
     const run = await runNode(['--require', 'axonflow-otel/register', 'examples/openai-chat.cjs'], {
       ...base(),
       AXONFLOW_AGENT_URL: `http://127.0.0.1:${port}`,
@@ -150,10 +148,7 @@ describe.skipIf(!built)('first contact through the register entry', () => {
   });
 
   it('AXONFLOW_NOTICES=off silences the line', async () => {
-    const closed = http.createServer();
-    await new Promise<void>(r => closed.listen(0, '127.0.0.1', r));
-    const port = (closed.address() as AddressInfo).port;
-    await new Promise<void>(r => closed.close(() => r()));
+    const port = await closedPort();
     const run = await runNode(['--require', 'axonflow-otel/register', 'examples/openai-chat.cjs'], {
       ...base(),
       AXONFLOW_AGENT_URL: `http://127.0.0.1:${port}`,
@@ -190,10 +185,7 @@ describe.skipIf(!built)('first contact through the register entry', () => {
   });
 
   it('exits within its flush budget when no Collector answers, and says how many spans were not delivered and where', async () => {
-    const closed = http.createServer();
-    await new Promise<void>(r => closed.listen(0, '127.0.0.1', r));
-    const port = (closed.address() as AddressInfo).port;
-    await new Promise<void>(r => closed.close(() => r()));
+    const port = await closedPort();
     const started = Date.now();
     const run = await runNode(['--require', 'axonflow-otel/register', 'examples/openai-chat.cjs'], {
       ...base(),
