@@ -17,7 +17,7 @@
  */
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import { z } from 'zod';
-import { AxonFlowError, StreamProtocolError, sanitizeAgentText } from './errors.js';
+import { isAxonFlowError, StreamProtocolError, sanitizeAgentText } from './errors/index.js';
 
 export type AxonDialect = 'anthropic' | 'openai';
 
@@ -198,7 +198,7 @@ export function decodeAxonStream(
     } catch (err) {
       const error =
         // Typed errors of the request itself (a policy block, an unreachable agent) pass through.
-        err instanceof AxonFlowError
+        isAxonFlowError(err)
           ? err
           : new StreamProtocolError('AXON stream failed while reading', { cause: err });
       settleMetadata({ error });

@@ -27,6 +27,7 @@ import type { z } from 'zod';
 import { notice } from '../notices/index.js';
 import { registerSecrets, scrub } from '../scrub/index.js';
 import { type AxonDialect, type AxonStream, decodeAxonStream } from './axon-stream.js';
+import { backoffDelay } from './backoff.js';
 import { CircuitBreaker } from './breaker.js';
 import { cacheKey, DecisionCache, stableJson } from './cache.js';
 import {
@@ -37,16 +38,21 @@ import {
 } from './config.js';
 import {
   AuthenticationError,
-  AxonFlowError,
+  type AxonFlowError,
+  ErrorCode,
+  errorCode,
+  errorStatus,
   InvalidResponseError,
+  isAxonFlowError,
   PolicyViolationError,
   RequestRejectedError,
   sanitizeAgentText,
   TimeoutError,
   UnavailableError,
   UncheckedRequestError,
-} from './errors.js';
+} from './errors/index.js';
 import { scheduleHeartbeat } from './heartbeat.js';
+import { PEEK_DECISION } from './internal.js';
 import {
   type ClientResponseReading,
   isRecord,
@@ -85,7 +91,7 @@ import {
   PlanExecutionResponseSchema,
   PlanResponseSchema,
   type PolicyEvaluationInfo,
-  type PreCheckRequest as PreCheckWire,
+  type PreCheckRequestWire,
 } from './wire.js';
 
 const FAIL_OPEN_PREFIX = 'AxonFlow unavailable (fail-open): ';
@@ -97,19 +103,47 @@ const ENTRY_OVERHEAD_BYTES = 512;
 const LOG_WINDOW_MS = 60_000;
 const CHAT_TYPES = new Set(['chat', 'llm_chat']);
 
-const CIRCUIT_OPEN_RESULT: PreCheckResult = Object.freeze({
-  approved: true,
-  contextId: '',
-  policies: Object.freeze([]),
-  blockReason: undefined,
-  expiresAt: undefined,
-  requiresRedaction: false,
-  rateLimit: undefined,
-  failOpen: true,
-  failOpenReason: 'circuit_open',
-  error: `${FAIL_OPEN_PREFIX}circuit breaker open after repeated agent failures`,
-  cached: false,
-});
+const NO_POLICIES: readonly string[] = Object.freeze([]);
+
+/** The pre-check result of a call that goes ahead unchecked (fail-open), with its reason. */
+function failOpenResult(reason: FailOpenReason, error: string): PreCheckResult {
+  return {
+    approved: true,
+    contextId: '',
+    policies: NO_POLICIES,
+    blockReason: undefined,
+    expiresAt: undefined,
+    requiresRedaction: false,
+    rateLimit: undefined,
+    failOpen: true,
+    failOpenReason: reason,
+    error,
+    cached: false,
+  };
+}
+
+/** Shared by every call while the circuit is open: a dead agent costs no allocation. */
+const CIRCUIT_OPEN_RESULT: PreCheckResult = Object.freeze(
+  failOpenResult(
+    'circuit_open',
+    `${FAIL_OPEN_PREFIX}circuit breaker open after repeated agent failures`,
+  ),
+);
+
+/** A pre-check request's wire body and decision cache key, computed once per request. */
+interface PreparedPreCheck {
+  body: PreCheckRequestWire;
+  key: string | undefined;
+}
+
+/** What `[PEEK_DECISION]` computed on a miss, for the `preCheck` of the same request. */
+interface Peeked extends PreparedPreCheck {
+  request: PreCheckRequest;
+  query: string;
+  userToken: string | undefined;
+  context: Record<string, unknown> | undefined;
+  dataSources: string[] | undefined;
+}
 
 /** When the call's first attempt was written to a connection: its deadline runs from then. */
 interface AgentClock {
@@ -144,6 +178,7 @@ export class AxonFlowClient {
   #closing: Promise<void> | undefined;
   #lastWarnAt = Number.NEGATIVE_INFINITY;
   #lastBlockErrorAt = Number.NEGATIVE_INFINITY;
+  #peeked: Peeked | undefined;
 
   /** @throws ConfigError naming the setting and the fix, when the configuration is invalid. */
   constructor(config: AxonFlowClientConfig = {}) {
@@ -256,7 +291,7 @@ export class AxonFlowClient {
         status: 'unhealthy',
         version: undefined,
         latencyMs: performance.now() - started,
-        error: err instanceof AxonFlowError ? err.message : 'health check failed',
+        error: isAxonFlowError(err) ? err.message : 'health check failed',
       };
     }
   }
@@ -273,7 +308,7 @@ export class AxonFlowClient {
    * a 400/413/422 give a fail-open result with reason `uncheckable` instead.
    */
   async preCheck(request: PreCheckRequest): Promise<PreCheckResult> {
-    const { body, key } = this.#preCheckRequest(request);
+    const { body, key } = this.#takePeeked(request) ?? this.#preCheckRequest(request);
     if (key !== undefined) {
       const hit = this.#cache.get(key);
       if (hit) return hit as PreCheckResult;
@@ -331,17 +366,50 @@ export class AxonFlowClient {
   }
 
   /**
-   * The decision `preCheck` would serve from the cache for this request, synchronously, or
-   * undefined. Lets a caller on the hot path skip the promise machinery when the answer is known.
+   * @internal Not API: reached through `peekDecision` of `internal.ts`. The decision `preCheck`
+   * would serve from the cache for this request, synchronously, or undefined. On a miss, the body
+   * and key computed here are kept for the `preCheck` of this same request that follows.
    */
-  peekDecision(request: PreCheckRequest): PreCheckResult | undefined {
-    const { key } = this.#preCheckRequest(request);
-    return key === undefined ? undefined : (this.#cache.get(key) as PreCheckResult | undefined);
+  [PEEK_DECISION](request: PreCheckRequest): PreCheckResult | undefined {
+    const prepared = this.#preCheckRequest(request);
+    const hit =
+      prepared.key === undefined
+        ? undefined
+        : (this.#cache.get(prepared.key) as PreCheckResult | undefined);
+    this.#peeked =
+      hit === undefined
+        ? {
+            ...prepared,
+            request,
+            query: request.query,
+            userToken: request.userToken,
+            context: request.context,
+            dataSources: request.dataSources,
+          }
+        : undefined;
+    return hit;
   }
 
-  #preCheckRequest(request: PreCheckRequest): { body: PreCheckWire; key: string | undefined } {
+  /**
+   * What the last peek computed, when it was for this very request, unchanged since (the same
+   * object with the same field values); it is used once.
+   */
+  #takePeeked(request: PreCheckRequest): PreparedPreCheck | undefined {
+    const peeked = this.#peeked;
+    if (peeked === undefined) return undefined;
+    this.#peeked = undefined;
+    return peeked.request === request &&
+      peeked.query === request.query &&
+      peeked.userToken === request.userToken &&
+      peeked.context === request.context &&
+      peeked.dataSources === request.dataSources
+      ? peeked
+      : undefined;
+  }
+
+  #preCheckRequest(request: PreCheckRequest): PreparedPreCheck {
     const userToken = request.userToken || this.#cfg.userToken || 'anonymous';
-    const body: PreCheckWire = {
+    const body: PreCheckRequestWire = {
       user_token: userToken,
       client_id: this.#cfg.clientId,
       query: request.query,
@@ -837,25 +905,30 @@ export class AxonFlowClient {
         return result;
       } catch (caught) {
         const err = asUnavailable(caught);
+        const unavailable = unavailableReason(err);
         const retryable =
-          err instanceof UnavailableError &&
-          err.reason !== 'circuit_open' &&
-          err.reason !== 'queue_timeout';
+          unavailable !== undefined &&
+          unavailable !== 'circuit_open' &&
+          unavailable !== 'queue_timeout';
         const spent = performance.now() - (clock.dispatchedAt ?? performance.now());
         const remaining = spec.timeoutMs - spent;
-        const delay = Math.min(
-          this.#cfg.retry.initialDelayMs * 2 ** (attempt - 1),
-          this.#cfg.retry.maxDelayMs,
-        );
-        if (retryable && attempt < attempts && remaining > delay && !deadline.aborted) {
-          // Scrubbed first: the agent's text may echo our credentials back.
-          const said = (this.#scrubbed(err) as Error).message;
-          this.#debug(`agent call failed (${said}); retry ${attempt} in ${delay} ms`);
-          await sleep(delay, deadline);
-          if (!deadline.aborted) continue;
+        if (retryable && attempt < attempts && !deadline.aborted) {
+          const delay = Math.round(
+            backoffDelay(attempt, {
+              initialMs: this.#cfg.retry.initialDelayMs,
+              maxMs: this.#cfg.retry.maxDelayMs,
+            }),
+          );
+          if (remaining > delay) {
+            // Scrubbed first: the agent's text may echo our credentials back.
+            const said = (this.#scrubbed(err) as Error).message;
+            this.#debug(`agent call failed (${said}); retry ${attempt} in ${delay} ms`);
+            await sleep(delay, deadline);
+            if (!deadline.aborted) continue;
+          }
         }
         const failure =
-          err instanceof AxonFlowError || !deadline.aborted
+          isAxonFlowError(err) || !deadline.aborted
             ? err
             : deadline.reason === QUEUE_TIMEOUT
               ? new UnavailableError(
@@ -866,9 +939,11 @@ export class AxonFlowClient {
         // Only unavailability counts. An agent that answers, even with garbage, is not down: were
         // its replies counted, an open circuit would turn the blocks they cause into fail-opens.
         // Our own queue is not the agent failing either.
+        const failureCode = errorCode(failure);
         const agentDown =
-          (failure instanceof UnavailableError && failure.reason !== 'queue_timeout') ||
-          failure instanceof TimeoutError;
+          (failureCode === ErrorCode.UNAVAILABLE &&
+            unavailableReason(failure) !== 'queue_timeout') ||
+          failureCode === ErrorCode.TIMEOUT;
         if (agentDown) {
           breaker?.onFailure();
         } else {
@@ -968,8 +1043,8 @@ export class AxonFlowClient {
   #failOpenReason(err: unknown, preCheck: boolean): FailOpenReason {
     const production = this.#cfg.mode === 'production';
     let reason: FailOpenReason | undefined;
-    if (production && err instanceof UnavailableError) reason = err.reason;
-    else if (production && err instanceof TimeoutError) reason = 'timeout';
+    if (production && errorCode(err) === ErrorCode.UNAVAILABLE) reason = unavailableReason(err);
+    else if (production && errorCode(err) === ErrorCode.TIMEOUT) reason = 'timeout';
     else if (preCheck && this.#cfg.onUncheckable === 'allow' && isUncheckableInput(err))
       reason = 'uncheckable';
     if (reason === undefined) {
@@ -1003,7 +1078,8 @@ export class AxonFlowClient {
   #reportBlocked(err: unknown, preCheck: boolean): void {
     let kind: string;
     let fix: string;
-    if (err instanceof AuthenticationError) {
+    const code = errorCode(err);
+    if (code === ErrorCode.AUTH) {
       kind = 'auth';
       fix =
         'until the credentials are fixed (AXONFLOW_CLIENT_ID, AXONFLOW_CLIENT_SECRET, AXONFLOW_LICENSE_KEY)';
@@ -1011,10 +1087,10 @@ export class AxonFlowClient {
       kind = 'uncheckable';
       fix =
         'when the agent refuses to read them; AXONFLOW_ON_UNCHECKABLE=allow lets such calls through unchecked';
-    } else if (err instanceof InvalidResponseError) {
+    } else if (code === ErrorCode.INVALID_RESPONSE) {
       kind = 'invalid_response';
       fix = `while the agent's verdict cannot be read. Check that ${this.#cfg.endpoint.origin} is the AxonFlow agent (npx axonflow-otel doctor)`;
-    } else if (err instanceof RequestRejectedError) {
+    } else if (code === ErrorCode.REQUEST_REJECTED) {
       kind = 'http_4xx';
       fix = `while the agent refuses them. Check that ${this.#cfg.endpoint.origin} is the AxonFlow agent (npx axonflow-otel doctor)`;
     } else {
@@ -1056,11 +1132,14 @@ function isMutation(requestType: string): boolean {
 
 /** A 400, 413 or 422: the agent refused to read the request, so it could not be checked. */
 function isUncheckableInput(err: unknown): boolean {
-  return (
-    err instanceof RequestRejectedError &&
-    err.status !== undefined &&
-    UNCHECKABLE_STATUSES.has(err.status)
-  );
+  if (errorCode(err) !== ErrorCode.REQUEST_REJECTED) return false;
+  const status = errorStatus(err);
+  return status !== undefined && UNCHECKABLE_STATUSES.has(status);
+}
+
+/** The `reason` of an `UnavailableError` (by its code), or undefined for any other failure. */
+function unavailableReason(err: unknown): UnavailableError['reason'] | undefined {
+  return errorCode(err) === ErrorCode.UNAVAILABLE ? (err as UnavailableError).reason : undefined;
 }
 
 /**
@@ -1068,34 +1147,20 @@ function isUncheckableInput(err: unknown): boolean {
  * the same: the status said so before the body did.
  */
 function asUnavailable(err: unknown): unknown {
-  if (!(err instanceof InvalidResponseError) || err.status === undefined) return err;
-  if (err.status >= 500) {
-    return new UnavailableError('http_5xx', `AxonFlow agent error (HTTP ${err.status})`, {
-      status: err.status,
+  if (errorCode(err) !== ErrorCode.INVALID_RESPONSE) return err;
+  const status = errorStatus(err);
+  if (status === undefined) return err;
+  if (status >= 500) {
+    return new UnavailableError('http_5xx', `AxonFlow agent error (HTTP ${status})`, {
+      status,
     });
   }
-  if (err.status === 429) {
+  if (status === 429) {
     return new UnavailableError('rate_limited', 'AxonFlow agent rate limit (HTTP 429)', {
       status: 429,
     });
   }
   return err;
-}
-
-function failOpenResult(reason: FailOpenReason, error: string): PreCheckResult {
-  return {
-    approved: true,
-    contextId: '',
-    policies: [],
-    blockReason: undefined,
-    expiresAt: undefined,
-    requiresRedaction: false,
-    rateLimit: undefined,
-    failOpen: true,
-    failOpenReason: reason,
-    error,
-    cached: false,
-  };
 }
 
 /**

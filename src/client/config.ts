@@ -6,7 +6,7 @@
 import { notice } from '../notices/index.js';
 import { readSettings, type SettingProblem, telemetryAllowed } from '../settings/read.js';
 import { MAX_TIMER_MS } from '../settings/variables.js';
-import { ConfigError } from './errors.js';
+import { ConfigError } from './errors/index.js';
 
 export type Mode = 'production' | 'sandbox';
 
@@ -46,9 +46,12 @@ export interface RetryOptions {
    * @default 2 (`AXONFLOW_RETRY_MAX_ATTEMPTS`)
    */
   maxAttempts?: number;
-  /** Delay before the first retry; doubled for each further one. @default 50 */
+  /**
+   * Ceiling of the delay before the first retry; doubled for each further one. Each delay is drawn
+   * at random below its ceiling (full jitter, see `backoff.ts`). @default 50
+   */
   initialDelayMs?: number;
-  /** Cap on one retry delay. @default 1000 */
+  /** Cap on the ceiling of one retry delay. @default 1000 */
   maxDelayMs?: number;
 }
 
@@ -95,13 +98,18 @@ export interface AxonFlowClientConfig {
    * on the agent's side. @default 30000 (`AXONFLOW_REQUEST_TIMEOUT_MS`)
    */
   requestTimeoutMs?: number;
-  /** Largest agent reply accepted, in bytes; larger replies are cut off and rejected. @default 1048576 */
+  /**
+   * Largest agent reply accepted, in bytes; larger replies are cut off and rejected. Streamed
+   * replies (`proxyLLMCallStream`) are not bounded by it, only a non-stream answer to them.
+   * @default 1048576
+   */
   maxResponseBytes?: number;
   /**
    * Most keep-alive connections to the agent. A burst of calls beyond it waits for a free
    * connection; that wait is ours, not the agent's, so it does not count against `timeoutMs`
-   * (see `queueTimeoutMs`). Each connection is one socket on the agent's side.
-   * @default 256 (`AXONFLOW_CONNECTIONS`)
+   * (see `queueTimeoutMs`). Each connection is one socket on the agent's side. Streamed proxy
+   * calls (`proxyLLMCallStream`) have a pool of their own, with the same bound, made on the first
+   * stream. @default 256 (`AXONFLOW_CONNECTIONS`)
    */
   connections?: number;
   /**

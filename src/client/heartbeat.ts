@@ -6,29 +6,28 @@
  *   after a 2xx, through a temporary file and a rename.
  * - Process gate: one check per process, shared by every client (and by both builds of this
  *   package, through a `Symbol.for` global).
- * - Never blocks or breaks the caller: it runs in the background, within a 3 s budget, with its
- *   timer and socket unref'd so a process with nothing else to do exits anyway (the ping is
- *   then simply retried by a later process), and with tracing suppressed.
+ * - Never blocks or breaks the caller: it runs in the background, within a 3 s budget, through the
+ *   client's `AgentTransport` (one small pool per request, destroyed after it, tracing suppressed,
+ *   replies capped at 1 MiB), with its deadline timer and sockets unref'd so a process with
+ *   nothing else to do exits anyway (the ping is then simply retried by a later process).
  * - Opt-out: `AXONFLOW_TELEMETRY` or `DO_NOT_TRACK` in the one boolean vocabulary (`off`/`false`/
  *   `0`/`no`, and any true `DO_NOT_TRACK`), which also skips the /health probe,
  *   or `telemetry: false` in the client config.
  */
 import { randomUUID } from 'node:crypto';
 import { mkdir, rename, stat, writeFile } from 'node:fs/promises';
-import http from 'node:http';
-import https from 'node:https';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { context } from '@opentelemetry/api';
-import { suppressTracing } from '@opentelemetry/core';
 import { readSettings, telemetryAllowed } from '../settings/read.js';
 import { isLoopbackHost, type Mode } from './config.js';
+import { type AgentReply, AgentTransport } from './transport.js';
 import { PACKAGE_VERSION } from './version.js';
 
 export const DEFAULT_CHECKPOINT_URL = 'https://checkpoint.getaxonflow.com/v1/ping';
 const SEVEN_DAYS_MS = 7 * 24 * 60 * 60 * 1000;
 const STAMP_NAME = 'axonflow-otel-telemetry-last-sent';
-const MAX_HEALTH_BYTES = 1024 * 1024;
+/** Largest reply read from the agent's /health or the checkpoint. */
+const MAX_REPLY_BYTES = 1024 * 1024;
 const PROCESS_GATE = Symbol.for('axonflow-otel.heartbeat.started');
 
 type Env = Record<string, string | undefined>;
@@ -124,7 +123,7 @@ export async function runHeartbeat(options: HeartbeatOptions): Promise<Heartbeat
   // An invalid AXONFLOW_CHECKPOINT_URL is reported by the settings layer; the default is kept.
   const target =
     readSettings(env).settings.AXONFLOW_CHECKPOINT_URL ?? new URL(DEFAULT_CHECKPOINT_URL);
-  const reply = await send('POST', target, JSON.stringify(payload), left);
+  const reply = await send('POST', target, payload, left);
   if (!reply || reply.status < 200 || reply.status >= 300) return 'failed';
   if (stampDir && stampPath) {
     try {
@@ -161,13 +160,7 @@ export function classifyEndpoint(url: URL | undefined): string {
   return 'remote';
 }
 
-function enrich(payload: Record<string, unknown>, body: string): void {
-  let health: unknown;
-  try {
-    health = JSON.parse(body);
-  } catch {
-    return;
-  }
+function enrich(payload: Record<string, unknown>, health: unknown): void {
   if (typeof health !== 'object' || health === null) return;
   const fields: [string, string][] = [
     ['version', 'platform_version'],
@@ -182,50 +175,40 @@ function enrich(payload: Record<string, unknown>, body: string): void {
   }
 }
 
-/** One plain HTTP exchange with an unref'd socket and timer; resolves undefined on any failure. */
-function send(
+/**
+ * One HTTP exchange within `timeoutMs`, on a transport of its own (one unref'd connection, closed
+ * after it); resolves undefined on any failure. No credentials: only `accept` and, with a body,
+ * `content-type`.
+ */
+async function send(
   method: 'GET' | 'POST',
   url: URL,
-  body: string | undefined,
+  body: Record<string, unknown> | undefined,
   timeoutMs: number,
-): Promise<{ status: number; body: string } | undefined> {
-  return context.with(suppressTracing(context.active()), () => {
-    return new Promise<{ status: number; body: string } | undefined>(resolve => {
-      const lib = url.protocol === 'https:' ? https : http;
-      let settled = false;
-      const finish = (value: { status: number; body: string } | undefined) => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        resolve(value);
-      };
-      const timer = setTimeout(() => {
-        req.destroy();
-        finish(undefined);
-      }, timeoutMs);
-      timer.unref();
-      const headers: Record<string, string> = { accept: 'application/json' };
-      if (body !== undefined) headers['content-type'] = 'application/json';
-      const req = lib.request(url, { method, headers, agent: false }, res => {
-        const chunks: Buffer[] = [];
-        let size = 0;
-        res.on('data', (chunk: Buffer) => {
-          size += chunk.length;
-          if (size > MAX_HEALTH_BYTES) {
-            req.destroy();
-            finish(undefined);
-            return;
-          }
-          chunks.push(chunk);
-        });
-        res.on('end', () =>
-          finish({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }),
-        );
-        res.on('error', () => finish(undefined));
-      });
-      req.on('socket', socket => socket.unref());
-      req.on('error', () => finish(undefined));
-      req.end(body);
+): Promise<AgentReply | undefined> {
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  let transport: AgentTransport | undefined;
+  try {
+    transport = new AgentTransport({
+      origin: url.origin,
+      connections: 1,
+      maxResponseBytes: MAX_REPLY_BYTES,
+      headers,
+      basePath: '',
+      unref: true,
     });
-  });
+    // AbortSignal.timeout's timer does not keep the process alive.
+    return await transport.send(
+      method,
+      url.pathname + url.search,
+      body,
+      AbortSignal.timeout(timeoutMs),
+      timeoutMs,
+    );
+  } catch {
+    return undefined;
+  } finally {
+    transport?.destroy().catch(() => undefined);
+  }
 }

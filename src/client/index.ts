@@ -31,6 +31,6 @@ export {
   UnavailableError,
   type UncheckedReason,
   UncheckedRequestError,
-} from './errors.js';
+} from './errors/index.js';
 export type * from './types.js';
 export * as wire from './wire.js';

@@ -10,7 +10,7 @@
  * Every string kept from the agent is capped here, before it is stored anywhere (result, cache,
  * error): a hostile agent cannot make us hold megabytes per decision.
  */
-import { MAX_AGENT_POLICIES, MAX_AGENT_STRING, sanitizeAgentText } from './errors.js';
+import { MAX_AGENT_POLICIES, MAX_AGENT_STRING, sanitizeAgentText } from './errors/index.js';
 import type { RateLimit } from './types.js';
 import {
   BudgetInfoSchema,

@@ -9,6 +9,9 @@
  * the same defaults Rust's `#[serde(default)]` gives) and strictly where a wrong value would change
  * a decision: `approved` and `blocked` must be real booleans, never strings or numbers.
  * Unknown keys are dropped, so nothing the agent adds can reach the app unvalidated.
+ *
+ * Shapes whose public camelCase counterpart in `types.ts` has the same name carry a `Wire` suffix
+ * here (`PreCheckRequestWire`, `TokenUsageWire`, `AuditResultWire`).
  */
 import { z } from 'zod';
 
@@ -90,7 +93,8 @@ export type ClientResponse = z.infer<typeof ClientResponseSchema>;
 
 // --- Gateway mode: pre-check and audit ---------------------------------------------------------
 
-export interface PreCheckRequest {
+/** Named `…Wire` so that no name means two shapes: `PreCheckRequest` is the public camelCase one. */
+export interface PreCheckRequestWire {
   user_token: string;
   client_id: string;
   query: string;
@@ -117,7 +121,7 @@ export const PreCheckResponseSchema = z.object({
 });
 export type PreCheckResponse = z.infer<typeof PreCheckResponseSchema>;
 
-export interface TokenUsage {
+export interface TokenUsageWire {
   prompt_tokens: number;
   completion_tokens: number;
   total_tokens: number;
@@ -129,7 +133,7 @@ export interface AuditRequest {
   response_summary: string;
   provider: string;
   model: string;
-  token_usage: TokenUsage;
+  token_usage: TokenUsageWire;
   latency_ms: number;
   metadata: Record<string, unknown>;
 }
@@ -138,7 +142,7 @@ export const AuditResultSchema = z.object({
   success: z.boolean(),
   audit_id: z.string().default(''),
 });
-export type AuditResult = z.infer<typeof AuditResultSchema>;
+export type AuditResultWire = z.infer<typeof AuditResultSchema>;
 
 // --- Planning ------------------------------------------------------------------------------------
 
@@ -291,3 +295,5 @@ export const ErrorEnvelopeSchema = z.object({
   block_reason: z.string().nullish(),
   policy_info: PolicyEvaluationInfoSchema.nullish(),
 });
+
+// --- Old names ----------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ import {
   type Attributes,
   type Context,
   type Counter,
+  context,
   type DiagLogger,
   type Histogram,
   type Span,
@@ -26,13 +27,14 @@ import {
 } from '@opentelemetry/api';
 import type { AxonFlowClient } from '../client/client.js';
 import {
-  AxonFlowError,
+  errorType,
   PolicyViolationError,
   RedactionRequiredError,
   sanitizeAgentText,
   UncheckedRequestError,
 } from '../client/errors.js';
 import { gateError } from '../client/gate.js';
+import { peekDecision } from '../client/internal.js';
 import type { PreCheckResult } from '../client/types.js';
 import { type AuditData, attachAuditData, submitAuditData } from '../processor/handoff.js';
 import { scrub } from '../scrub/index.js';
@@ -101,12 +103,6 @@ function serverAttributes(sdkClient: any): Attributes {
 
 function cap(text: string, max: number): string {
   return text.length > max ? `${text.slice(0, max)}…[truncated]` : text;
-}
-
-function errorType(err: unknown): string {
-  if (err instanceof AxonFlowError) return err.code;
-  const name = (err as { constructor?: { name?: unknown } } | null)?.constructor?.name;
-  return typeof name === 'string' && name ? name : '_OTHER';
 }
 
 export class GovernedCall {
@@ -208,15 +204,18 @@ export class GovernedCall {
     if (callContext?.userToken) request.userToken = callContext.userToken;
     if (callContext?.dataSources) request.dataSources = callContext.dataSources;
     this.#governed = true;
-    const known = client.peekDecision(request);
+    const known = peekDecision(client, request);
     if (known !== undefined) {
       this.#onDecision(known, preSpan, started);
       return;
     }
-    this.#decision = client.preCheck(request).then(
-      result => this.#onDecision(result, preSpan, started),
-      err => this.#onPreCheckError(err, client, preSpan, started),
-    );
+    // Under the pre-check span: the request carries its trace context to the agent.
+    this.#decision = context
+      .with(trace.setSpan(this.context, preSpan), () => client.preCheck(request))
+      .then(
+        result => this.#onDecision(result, preSpan, started),
+        err => this.#onPreCheckError(err, client, preSpan, started),
+      );
   }
 
   #onDecision(result: PreCheckResult, preSpan: Span, started: number): Decision {

@@ -9,7 +9,7 @@
  * records wait, on an `unref()`'d timer; the agent is called with tracing suppressed. Unlike the
  * BatchSpanProcessor it sends one request per record (the audit API takes one), a few at a time,
  * and retries unavailability (5xx, 429, network, timeout, invalid reply) with exponential backoff
- * and jitter within `exportTimeoutMillis`, because an audit record lost to a restart of the agent
+ * and full jitter (`client/backoff.ts`) within `exportTimeoutMillis`, because an audit record lost to a restart of the agent
  * is a gap in the audit trail, not a missing trace.
  *
  * Nothing here throws into the app: failures are counted (`stats()`, `axonflow.audit.*` counters)
@@ -36,8 +36,16 @@ import {
 } from '@opentelemetry/api';
 import { suppressTracing } from '@opentelemetry/core';
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace';
+import { backoffDelay } from '../client/backoff.js';
 import { AxonFlowClient } from '../client/client.js';
-import { ConfigError, ErrorCode, sanitizeAgentText } from '../client/errors.js';
+import {
+  ConfigError,
+  ErrorCode,
+  errorCode,
+  errorStatus,
+  errorType,
+  sanitizeAgentText,
+} from '../client/errors/index.js';
 import type { AuditLLMCallRequest, AuditResult } from '../client/types.js';
 import { PACKAGE_NAME, PACKAGE_VERSION } from '../client/version.js';
 import { type AuditData, registerAuditSink, takeAuditData } from './handoff.js';
@@ -76,9 +84,11 @@ const DEFAULT_CONCURRENCY = 8;
 /** Longest delay `setTimeout` honours; larger values fire after 1 ms. */
 const MAX_TIMER_MILLIS = 2 ** 31 - 1;
 
-/** First retry delay; doubled for each further retry, up to `MAX_BACKOFF_MS`, then jittered. */
-const INITIAL_BACKOFF_MS = 100;
-const MAX_BACKOFF_MS = 2000;
+/**
+ * Retry delays (`backoffDelay`): the first below 100 ms, the ceiling doubled for each further
+ * retry up to 2 s, each drawn at random below its ceiling.
+ */
+const BACKOFF = { initialMs: 100, maxMs: 2000 } as const;
 /** A retry is only worth making with at least this much of the record's budget left. */
 const MIN_ATTEMPT_MS = 100;
 /** Drops, failures and internal errors are reported at most once per this interval. */
@@ -96,7 +106,6 @@ const RETRYABLE_CODES: ReadonlySet<string> = new Set([
 ]);
 /** `error.type` of a reply that parsed but did not say the record was stored. */
 const ERROR_TYPE_NOT_RECORDED = 'audit_not_recorded';
-const ERROR_TYPE_OTHER = '_OTHER';
 
 /** Metadata key of the record's idempotency key in the audit request. */
 export const IDEMPOTENCY_KEY = 'idempotency_key';
@@ -154,7 +163,6 @@ export class AxonFlowAuditSpanProcessor implements SpanProcessor {
   readonly #stopSignal = new Promise<void>(resolve => {
     this.#wakeSleepers = resolve;
   });
-  readonly #suppressed = suppressTracing(ROOT_CONTEXT);
 
   #envClient: AxonFlowClient | undefined;
   #envClientFailure: unknown;
@@ -448,14 +456,22 @@ export class AxonFlowAuditSpanProcessor implements SpanProcessor {
         // One attempt, bounded by the client's own deadline (`timeoutMs`, AXONFLOW_TIMEOUT_MS);
         // retrying is decided here, within the record's budget. No abort signal is passed: an
         // `AbortSignal.any` per call on a long-lived signal costs more than the rest of the send.
-        result = await context.with(this.#suppressed, client.auditLLMCall, client, request, {
-          retry: false,
-        });
+        // Under the audit span, tracing suppressed: the request carries the audit span's trace
+        // context to the agent, and no HTTP instrumentation traces the call (whatever the client).
+        result = await context.with(
+          suppressTracing(trace.setSpan(ROOT_CONTEXT, span)),
+          client.auditLLMCall,
+          client,
+          request,
+          {
+            retry: false,
+          },
+        );
         break;
       } catch (err) {
         if (!this.#stopped && RETRYABLE_CODES.has(errorCode(err) ?? '')) {
           const left = Math.min(deadline, this.#stopAt) - performance.now() - MIN_ATTEMPT_MS;
-          const wait = Math.min(backoff(attempts), left);
+          const wait = Math.min(backoffDelay(attempts, BACKOFF), left);
           if (wait >= 0) {
             await sleep(wait, this.#stopSignal);
             if (!this.#stopped) continue;
@@ -519,7 +535,7 @@ export class AxonFlowAuditSpanProcessor implements SpanProcessor {
   /** Ends the audit span as failed and counts the record. `failure` is an error or an error type. */
   #fail(span: ApiSpan, failure: unknown, attempts: number): void {
     const type = typeof failure === 'string' ? failure : errorType(failure);
-    const status = statusOf(failure);
+    const status = errorStatus(failure);
     span.setAttribute(ATTR_ERROR_TYPE, type);
     span.setAttribute(ATTR_AUDIT_ATTEMPTS, attempts);
     // Our own words only: the agent's message goes to the diag log, never into a span.
@@ -702,13 +718,6 @@ function millis(setting: string, value: unknown, fallback: number, min: number):
   return value;
 }
 
-function backoff(attempt: number): number {
-  const ceiling = Math.min(MAX_BACKOFF_MS, INITIAL_BACKOFF_MS * 2 ** (attempt - 1));
-  // "Equal jitter": at least half the delay, so retries back off, spread over the other half,
-  // so the records queued during an outage do not all hit a recovering agent at the same moment.
-  return ceiling / 2 + Math.random() * (ceiling / 2);
-}
-
 /** Waits `ms` (on an unref'd timer), or less if `wake` resolves first. */
 function sleep(ms: number, wake: Promise<void>): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
@@ -717,41 +726,6 @@ function sleep(ms: number, wake: Promise<void>): Promise<void> {
     timer.unref();
   });
   return Promise.race([elapsed, wake]).finally(() => clearTimeout(timer));
-}
-
-function errorCode(err: unknown): string | undefined {
-  if (typeof err !== 'object' || err === null) return undefined;
-  try {
-    const code = (err as { code?: unknown }).code;
-    return typeof code === 'string' ? code : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Low-cardinality `error.type`: the error's stable code, else its class name. */
-function errorType(err: unknown): string {
-  const code = errorCode(err);
-  if (code !== undefined) return sanitizeAgentText(code, 64);
-  try {
-    const name = (err as { constructor?: { name?: unknown } } | null)?.constructor?.name;
-    if (typeof name === 'string' && name !== '' && name !== 'Object') {
-      return sanitizeAgentText(name, 64);
-    }
-  } catch {
-    // fall through
-  }
-  return ERROR_TYPE_OTHER;
-}
-
-function statusOf(err: unknown): number | undefined {
-  if (typeof err !== 'object' || err === null) return undefined;
-  try {
-    const status = (err as { status?: unknown }).status;
-    return typeof status === 'number' ? status : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 function errorMessage(err: unknown): string {

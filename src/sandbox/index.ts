@@ -16,6 +16,7 @@ import type { AuditRecord } from './agent/audit-store.js';
 import { AuditStore } from './agent/audit-store.js';
 import type { AgentState } from './agent/common.js';
 import { ContextStore, DEFAULT_CONTEXT_TTL_MS } from './agent/contexts.js';
+import { decisionTrace } from './agent/decision-trace.js';
 import { PlanStore } from './agent/plans.js';
 import { agentRoutes, renderAgentError } from './agent/routes.js';
 import { FAULT_HEADER, type Fault, FaultQueue, parseFault } from './faults.js';
@@ -48,6 +49,13 @@ export interface SandboxOptions {
    * `policies`, and sends no `requires_redaction`. @default false
    */
   askRedaction?: boolean;
+  /**
+   * OTLP/HTTP (JSON) traces URL the agent sends its own `axonflow.decision` spans to, one per
+   * pre-check, each a child of the trace context the pre-check carried. The `sandbox` command
+   * takes it from `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` / `OTEL_EXPORTER_OTLP_ENDPOINT`.
+   * @default none: no spans
+   */
+  decisionTracesUrl?: string;
 }
 
 /**
@@ -70,6 +78,8 @@ export interface Sandbox {
   modelRequests(): number;
   /** Requests received on agent routes (including those refused while stopped). */
   agentRequests(): number;
+  /** The `traceparent` header of each pre-check answered, oldest first ('' when absent). */
+  preCheckTraceparents(): string[];
   resetCounters(): void;
   /** Makes every agent route fail the given way until `startAgent()`; model routes keep working. */
   stopAgent(outage?: AgentOutage): void;
@@ -101,6 +111,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     plans: new PlanStore(),
     maxBodyBytes,
     askRedaction: options.askRedaction ?? false,
+    decisions: decisionTrace(options.decisionTracesUrl),
     startedAt: Date.now(),
   };
   const agent: Family = {
@@ -188,6 +199,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     audits: () => audits.list(),
     modelRequests: () => model.count,
     agentRequests: () => agent.count,
+    preCheckTraceparents: () => [...state.decisions.received],
     resetCounters: () => {
       model.count = 0;
       agent.count = 0;
@@ -210,7 +222,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       closing ??= new Promise<void>(resolve => {
         server.close(() => resolve());
         server.closeAllConnections();
-      }).then(() => audits.flush());
+      })
+        .then(() => audits.flush())
+        .then(() => state.decisions.shutdown());
       return closing;
     },
   };

@@ -18,6 +18,13 @@ describe.skipIf(!built)('axonflow-otel demo', () => {
     expect(out).toMatch(/tool call get_weather\(\{"city":"Paris"\}\)/);
     expect(out).toMatch(/● chat sandbox-gpt .*decision=deny/);
     expect(out).toMatch(/axonflow\.pre_check .*cache hit/);
+    // The sandbox agent's own decision span, in the app's trace, under the pre-check.
+    expect(out).toMatch(
+      /├─ axonflow\.pre_check .*decision=allow\n {2}│ {2}└─ axonflow\.decision .*decision=allow/,
+    );
+    expect(out).toMatch(
+      /└─ axonflow\.pre_check .*decision=deny.*\n {5}└─ axonflow\.decision .*decision=deny/,
+    );
     expect(out).toMatch(/decision=fail_open {2}fail-open: network/);
     expect(out).toMatch(/└─ axonflow\.audit .*audit_id=/);
     expect(out).toMatch(/Model requests: 4 for 5 calls/);

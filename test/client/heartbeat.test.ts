@@ -143,6 +143,22 @@ describe('telemetry heartbeat', () => {
     expect(performance.now() - started).toBeLessThan(1500);
   });
 
+  it('reads at most 1 MiB of /health, and still pings without its fields', async () => {
+    checkpoint.handle((req, res) => {
+      if (req.path !== '/health') return json(res, 200, {});
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write(`{"version":"9.9.9","pad":"`);
+      res.end(`${' '.repeat(2 * 1024 * 1024)}"}`);
+    });
+    expect(await run()).toBe('sent');
+    const ping = checkpoint.requests.find(r => r.path === '/v1/ping')!;
+    expect(JSON.parse(ping.body).platform_version).toBeUndefined();
+    expect(ping.headers['content-type']).toBe('application/json');
+    const health = checkpoint.requests.find(r => r.path === '/health')!;
+    expect(health.headers.authorization).toBeUndefined();
+    expect(health.headers['content-type']).toBeUndefined();
+  });
+
   it('resolves the OS cache folder per platform', () => {
     expect(osCacheDir({ XDG_CACHE_HOME: '/x', HOME: '/h' }, 'linux')).toBe('/x');
     expect(osCacheDir({ HOME: '/h' }, 'linux')).toBe('/h/.cache');

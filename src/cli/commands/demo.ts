@@ -54,8 +54,9 @@ async function run(args: string[], io: Io): Promise<number> {
   }
   const style = color ? ansiStyle : plainStyle;
   const forward = forwardTarget(process.env);
-  const sandbox = await startSandbox();
   const receiver = await startSpanReceiver(forward);
+  // The sandbox agent traces its decisions into the same receiver: app → pre-check → decision.
+  const sandbox = await startSandbox({ decisionTracesUrl: `${receiver.url}/v1/traces` });
   try {
     io.out(style.bold(`axonflow-otel demo — sandbox agent and model at ${sandbox.url}`));
     if (forward) io.out(`spans are also sent to ${forward}`);

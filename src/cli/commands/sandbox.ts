@@ -5,6 +5,17 @@
  */
 import { parseArgs } from 'node:util';
 import { startSandbox } from '../../sandbox/index.js';
+import { readSettings, tracesEndpoint, tracesProtocol } from '../../settings/read.js';
+
+/** Where the agent's decision spans go: the OTLP endpoint of the environment, when one is set. */
+function decisionTracesFromEnv(): string | undefined {
+  const { settings, given } = readSettings(process.env);
+  const set =
+    given.has('OTEL_EXPORTER_OTLP_ENDPOINT') || given.has('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT');
+  if (!set || tracesProtocol(settings) === 'grpc') return undefined;
+  return tracesEndpoint(settings).href;
+}
+
 import { type Command, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type Io } from '../command.js';
 
 /** The AxonFlow SDKs' default endpoint is http://localhost:8080, so that works unchanged. */
@@ -64,7 +75,13 @@ async function run(args: string[], io: Io): Promise<number> {
 
   let sandbox: Awaited<ReturnType<typeof startSandbox>>;
   try {
-    sandbox = await startSandbox({ port, host, ...(auditFile ? { auditFile } : {}) });
+    const decisionTracesUrl = decisionTracesFromEnv();
+    sandbox = await startSandbox({
+      port,
+      host,
+      ...(auditFile ? { auditFile } : {}),
+      ...(decisionTracesUrl ? { decisionTracesUrl } : {}),
+    });
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     const why =

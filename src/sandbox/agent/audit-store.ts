@@ -4,7 +4,7 @@
  * before the audit call is answered, so a test that got its `audit_id` can read the file at once.
  */
 import { appendFile } from 'node:fs/promises';
-import type { TokenUsage } from '../../client/wire.js';
+import type { TokenUsageWire } from '../../client/wire.js';
 
 export interface AuditRecord {
   audit_id: string;
@@ -13,7 +13,7 @@ export interface AuditRecord {
   provider: string;
   model: string;
   response_summary: string;
-  token_usage: TokenUsage;
+  token_usage: TokenUsageWire;
   latency_ms: number;
   metadata: Record<string, unknown>;
   /** The platform's formula: total tokens × price per 1K / 1000 (flat unknown-provider price). */
@@ -22,6 +22,8 @@ export interface AuditRecord {
   approved: boolean;
   /** RFC 3339 time the sandbox recorded it. */
   recorded_at: string;
+  /** Sandbox only: the W3C `traceparent` the audit request carried, when it carried one. */
+  traceparent?: string;
 }
 
 export interface AuditFilter {

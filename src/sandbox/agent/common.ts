@@ -3,11 +3,13 @@
  * mode, field readers that answer a wrongly typed field the way the platform's Go JSON decoding
  * does ("Invalid request body"), and a JSON sender that honours a `cut` fault.
  */
+
 import type { IncomingMessage } from 'node:http';
 import { HttpError, isRecord, sendJson } from '../http/io.js';
 import type { RouteContext } from '../http/router.js';
 import type { AuditStore } from './audit-store.js';
 import type { ContextStore } from './contexts.js';
+import type { DecisionTrace } from './decision-trace.js';
 import type { PlanStore } from './plans.js';
 
 export interface AgentState {
@@ -17,6 +19,8 @@ export interface AgentState {
   maxBodyBytes: number;
   /** Ask for redaction when a pre-check only flags PII (see SandboxOptions.askRedaction). */
   askRedaction: boolean;
+  /** The trace context each pre-check carried, and the agent's own decision spans. */
+  decisions: DecisionTrace;
   startedAt: number;
 }
 

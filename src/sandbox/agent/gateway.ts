@@ -5,7 +5,7 @@
  * sandbox-only `GET /api/v1/audit/llm-calls`, which lists what was audited.
  */
 import { randomUUID } from 'node:crypto';
-import type { AuditResult, PreCheckResponse, TokenUsage } from '../../client/wire.js';
+import type { AuditResultWire, PreCheckResponse, TokenUsageWire } from '../../client/wire.js';
 import { HttpError, readJsonObject, sendJson } from '../http/io.js';
 import { evaluatePolicies } from '../policy-engine.js';
 import { type AuditRecord, FLAT_PRICE_PER_1K_USD } from './audit-store.js';
@@ -22,6 +22,7 @@ import {
 } from './common.js';
 
 export async function preCheck(ctx: AgentContext, state: AgentState): Promise<void> {
+  const startedAt = Date.now();
   const body = await readJsonObject(ctx.req, state.maxBodyBytes, INVALID_BODY);
   const query = optString(body, 'query');
   const clientId = optString(body, 'client_id');
@@ -47,6 +48,11 @@ export async function preCheck(ctx: AgentContext, state: AgentState): Promise<vo
     ...(decision.blocked ? { block_reason: decision.blockReason ?? 'Blocked by policy' } : {}),
     ...(state.askRedaction && decision.flagged.length > 0 ? { requires_redaction: true } : {}),
   };
+  state.decisions.record(ctx.req.headers, startedAt, {
+    'axonflow.decision': decision.blocked ? 'deny' : 'allow',
+    'axonflow.context_id': context.id,
+    'axonflow.policies': decision.triggered,
+  });
   sendAgentJson(ctx, 200, reply);
 }
 
@@ -85,12 +91,14 @@ export async function auditLlmCall(ctx: AgentContext, state: AgentState): Promis
     approved: context.approved,
     recorded_at: rfc3339(Date.now()),
   };
+  const traceparent = ctx.req.headers.traceparent;
+  if (typeof traceparent === 'string') record.traceparent = traceparent;
   await state.audits.add(record);
-  const result: AuditResult = { success: true, audit_id: record.audit_id };
+  const result: AuditResultWire = { success: true, audit_id: record.audit_id };
   sendAgentJson(ctx, 200, result);
 }
 
-function tokenUsage(raw: Record<string, unknown> | undefined): TokenUsage {
+function tokenUsage(raw: Record<string, unknown> | undefined): TokenUsageWire {
   if (!raw) return { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 };
   const prompt = optNumber(raw, 'prompt_tokens') ?? 0;
   const completion = optNumber(raw, 'completion_tokens') ?? 0;
