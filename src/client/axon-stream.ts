@@ -512,6 +512,10 @@ class AnthropicStreamMachine implements StreamMachine {
   }
 
   #delta(data: Record<string, unknown>): AxonStreamEvent[] {
+    // The runtime reports a flow that never started (not deployed, no backend) with its `FlowError`
+    // frames alone: `message_delta`, `axon.metadata`, `message_stop`, and no `message_start`.
+    // Such a stream has no content, so it is accepted as it is, and its metadata carries the error.
+    if (!this.#started && this.#lastIndex === -1) this.#started = true;
     this.#requireStarted('message_delta');
     if (this.#open) {
       throw new StreamProtocolError(

@@ -320,13 +320,10 @@ describe('decodeAxonStream on recorded AXON runtime streams (anthropic dialect)'
     await expect(stream.metadata).resolves.toStrictEqual(metadata);
   });
 
-  // KNOWN DISAGREEMENT (not fixed here: src/ is out of scope). The runtime's `FlowError` arm runs
-  // without a `FlowStart` when the flow is not deployed or no backend is available, so the wire has
-  // no `message_start`. The decoder throws "message_delta before message_start" and loses the
-  // platform's own error text. The test states what the platform means. `it.fails` keeps the suite
-  // green while the decoder disagrees; the pin below checks that it fails for that reason. Drop
-  // `.fails` and the pin once the decoder accepts the stream.
-  it.fails('anthropic-not-deployed.sse: an error stream without message_start still yields its metadata', async () => {
+  // The runtime's `FlowError` arm runs without a `FlowStart` when the flow is not deployed or no
+  // backend is available, so the wire has no `message_start`: the decoder accepts such a stream
+  // and keeps the platform's own error text in the metadata.
+  it('anthropic-not-deployed.sse: an error stream without message_start still yields its metadata', async () => {
     const stream = await decodeServed(fixture('anthropic-not-deployed.sse'), 'anthropic');
     const events = await collect(stream);
     const metadata: AxonMetadata = {
@@ -334,7 +331,7 @@ describe('decodeAxonStream on recorded AXON runtime streams (anthropic dialect)'
       terminalReason: 'error',
       error: "flow 'Missing' not deployed",
     };
-    expect(events.filter(e => e.type !== 'message_start')).toStrictEqual([
+    expect(events).toStrictEqual([
       { type: 'message_delta', stopReason: 'end_turn', outputTokens: 0 },
       { type: 'metadata', metadata },
       { type: 'message_stop' },
@@ -342,14 +339,11 @@ describe('decodeAxonStream on recorded AXON runtime streams (anthropic dialect)'
     await expect(stream.metadata).resolves.toStrictEqual(metadata);
   });
 
-  it('anthropic-not-deployed.sse: today the decoder fails it as a protocol error (pins the disagreement)', async () => {
-    const result = await decodeOutcome(bytes(fixture('anthropic-not-deployed.sse')), 'anthropic');
-    expect(result.events).toEqual([]);
-    expect(result.error).toEqual({
-      code: ErrorCode.STREAM_PROTOCOL,
-      message: 'AXON stream sent message_delta before message_start',
-    });
-    expect(result.metadata).toEqual({ error: `StreamProtocolError: ${result.error?.message}` });
+  it('still refuses a content block before message_start', async () => {
+    const body =
+      'event: content_block_start\ndata: {"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}\n\n';
+    const result = await decodeOutcome(bytes(body), 'anthropic');
+    expect(result.error?.message).toBe('AXON stream sent content_block_start before message_start');
   });
 
   it('resolves metadata as soon as its frame arrives, before message_stop is sent', async () => {
