@@ -310,6 +310,10 @@ export class AxonFlowInstrumentation extends InstrumentationBase<AxonFlowInstrum
           'axonflow-otel: could not start the call span; calling the SDK untouched',
           err,
         );
+        notice(
+          'ungoverned:unreadable-request',
+          `an ${adapter.provider} ${adapter.operation} request could not be read, so it was sent NOT governed (never breaking the app comes first). Report the request shape to axonflow-otel.`,
+        );
         return original.apply(this, args);
       }
       let result: any;
