@@ -33,7 +33,7 @@ async function load() {
     ? root
     : await import(new URL('processor/index.js', DIST).href);
   // The hand-off is internal (the instrumentation uses it); here the bench plays the instrumentation.
-  const { attachAuditData } = await import(new URL('processor/handoff.js', DIST).href);
+  const { attachAuditData } = await import(new URL('audit/index.js', DIST).href);
   return {
     AxonFlowClient: root.AxonFlowClient,
     AxonFlowAuditSpanProcessor: processor.AxonFlowAuditSpanProcessor,
@@ -55,7 +55,6 @@ function auditData(contextId) {
     latencyMs: 120,
     responseSummary: SUMMARY,
     metadata: { operation: 'chat' },
-    client: undefined,
   };
 }
 

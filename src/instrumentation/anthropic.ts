@@ -1,7 +1,10 @@
 /**
  * Adapter for `@anthropic-ai/sdk` Messages (`messages.create`, which `messages.stream()` uses).
  * Usage follows the GenAI conventions for Anthropic: cache read and cache creation tokens are added
- * to the input tokens; `message_delta` usage is cumulative, so it replaces, never adds.
+ * to the input tokens; `message_delta` usage is cumulative, so it replaces, never adds. Reasoning
+ * tokens are `usage.output_tokens_details.thinking_tokens` (part of `output_tokens`), which the
+ * API reports for extended thinking (the SDK types have it, `OutputTokensDetails`; the sandbox
+ * model does not think, so never sends it): without it there is no reasoning count.
  *
  * The input read for the pre-check is every block the model will see, in the system prompt
  * (string or blocks) and in every message: text, thinking, tool calls, tool results (string or
@@ -136,6 +139,8 @@ function usage(record: ResponseRecord, u: any): void {
   }
   const output = num(u.output_tokens);
   if (output !== undefined) record.outputTokens = output;
+  const thinking = num(u.output_tokens_details?.thinking_tokens);
+  if (thinking !== undefined) record.reasoningTokens = thinking;
 }
 
 export const anthropicMessages: CallAdapter = {
@@ -170,6 +175,10 @@ export const anthropicMessages: CallAdapter = {
       );
     }
     if (params?.stream === true) attrs[sc.ATTR_GEN_AI_REQUEST_STREAM] = true;
+    // Structured outputs: the only format the API takes is a JSON schema.
+    if (params?.output_config?.format?.type === 'json_schema') {
+      attrs[sc.ATTR_GEN_AI_OUTPUT_TYPE] = sc.GEN_AI_OUTPUT_TYPE_JSON;
+    }
     return attrs;
   },
   onResult(record, data) {

@@ -25,6 +25,7 @@ import {
   type Tracer,
   trace,
 } from '@opentelemetry/api';
+import { type AuditData, attachAuditData, submitAuditData } from '../audit/index.js';
 import type { AxonFlowClient } from '../client/client.js';
 import {
   errorType,
@@ -36,7 +37,7 @@ import {
 import { gateError } from '../client/gate.js';
 import { peekDecision } from '../client/internal.js';
 import type { PreCheckResult } from '../client/types.js';
-import { type AuditData, attachAuditData, submitAuditData } from '../processor/handoff.js';
+import { notice } from '../notices/index.js';
 import { scrub } from '../scrub/index.js';
 import type { CallAdapter } from './adapter.js';
 import { getAxonFlowContext } from './context.js';
@@ -92,7 +93,8 @@ function serverAttributes(sdkClient: any): Attributes {
   attrs = {};
   try {
     const url = new URL(String(sdkClient.baseURL));
-    attrs[sc.ATTR_SERVER_ADDRESS] = url.hostname;
+    // `URL.hostname` keeps an IPv6 literal's brackets; `server.address` is the bare address.
+    attrs[sc.ATTR_SERVER_ADDRESS] = url.hostname.replace(/^\[(.*)\]$/, '$1');
     attrs[sc.ATTR_SERVER_PORT] = url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80;
   } catch {
     // No usable baseURL: the attributes are optional.
@@ -114,7 +116,11 @@ export class GovernedCall {
   readonly #started = performance.now();
   readonly #model: string;
   readonly #metricAttrs: Attributes;
+  /** `server.address` / `server.port` of the SDK client: on the span and the GenAI metrics. */
+  readonly #serverAttrs: Attributes;
   readonly #sdkTracesItself: boolean;
+  /** The SDK's own call span for this call is recording: it carries the usage (`#noteSdkSpan`). */
+  #sdkSpanHasUsage = false;
   #decision: Promise<Decision> | undefined;
   /** A pre-check was made (or served from the cache): the call waits at the gate. */
   #governed = false;
@@ -142,13 +148,14 @@ export class GovernedCall {
     this.#env = env;
     this.#adapter = adapter;
     this.#parent = parent;
-    const attributes = { ...adapter.requestAttributes(params), ...serverAttributes(sdkClient) };
+    this.#serverAttrs = serverAttributes(sdkClient);
+    const attributes = { ...adapter.requestAttributes(params), ...this.#serverAttrs };
     this.#model = String(attributes[sc.ATTR_GEN_AI_REQUEST_MODEL] ?? '');
     this.#metricAttrs = {
       [sc.ATTR_GEN_AI_OPERATION_NAME]: adapter.operation,
       [sc.ATTR_GEN_AI_PROVIDER_NAME]: adapter.provider,
-      [sc.ATTR_GEN_AI_REQUEST_MODEL]: this.#model,
     };
+    if (this.#model) this.#metricAttrs[sc.ATTR_GEN_AI_REQUEST_MODEL] = this.#model;
     const name = this.#model ? `${adapter.operation} ${this.#model}` : adapter.operation;
     this.span = env.tracer.startSpan(name, { kind: SpanKind.CLIENT, attributes }, parent);
     this.context = trace.setSpan(parent, this.span);
@@ -422,7 +429,10 @@ export class GovernedCall {
       return;
     }
     responsePromise.then(
-      () => this.#onResponse(),
+      (props: unknown) => {
+        this.#noteSdkSpan(props);
+        this.#onResponse();
+      },
       (err: unknown) => this.#end(err, false),
     );
     this.#observeResult(apiPromise);
@@ -484,6 +494,11 @@ export class GovernedCall {
       bypassWarned = true;
       this.#env.diag.error(
         'axonflow-otel: an LLM request was sent without passing the governance gate (is prepareOptions overridden without calling super?)',
+      );
+      notice(
+        'ungoverned:gate-bypassed',
+        "an LLM request was sent NOT governed: it did not pass the governance gate (is the SDK client's prepareOptions overridden without calling super?)",
+        { everyMs: Number.POSITIVE_INFINITY },
       );
     }
     if (this.#rawOnly) this.#end(undefined, false);
@@ -575,15 +590,22 @@ export class GovernedCall {
       if (record.model) attrs[sc.ATTR_GEN_AI_RESPONSE_MODEL] = record.model;
       const reasons = record.finishReasons.filter(r => typeof r === 'string');
       if (reasons.length > 0) attrs[sc.ATTR_GEN_AI_RESPONSE_FINISH_REASONS] = reasons;
-      if (record.inputTokens !== undefined)
-        attrs[sc.ATTR_GEN_AI_USAGE_INPUT_TOKENS] = record.inputTokens;
-      if (record.outputTokens !== undefined)
-        attrs[sc.ATTR_GEN_AI_USAGE_OUTPUT_TOKENS] = record.outputTokens;
-      if (record.cacheReadTokens !== undefined) {
-        attrs[sc.ATTR_GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS] = record.cacheReadTokens;
-      }
-      if (record.cacheCreationTokens !== undefined) {
-        attrs[sc.ATTR_GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS] = record.cacheCreationTokens;
+      // Provider-specific response attributes (never usage), then usage, by the usage rule.
+      Object.assign(attrs, record.attributes);
+      if (!this.#sdkSpanHasUsage) {
+        if (record.inputTokens !== undefined)
+          attrs[sc.ATTR_GEN_AI_USAGE_INPUT_TOKENS] = record.inputTokens;
+        if (record.outputTokens !== undefined)
+          attrs[sc.ATTR_GEN_AI_USAGE_OUTPUT_TOKENS] = record.outputTokens;
+        if (record.cacheReadTokens !== undefined) {
+          attrs[sc.ATTR_GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS] = record.cacheReadTokens;
+        }
+        if (record.cacheCreationTokens !== undefined) {
+          attrs[sc.ATTR_GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS] = record.cacheCreationTokens;
+        }
+        if (record.reasoningTokens !== undefined) {
+          attrs[sc.ATTR_GEN_AI_USAGE_REASONING_OUTPUT_TOKENS] = record.reasoningTokens;
+        }
       }
       if (this.#firstChunkAt !== undefined) {
         attrs[sc.ATTR_GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK] =
@@ -652,16 +674,36 @@ export class GovernedCall {
       latencyMs: now - this.#started,
       responseSummary: record.text.slice(0, this.#env.summaryChars),
       metadata,
-      client: this.#env.client,
     };
-    // A span that is not recording never reaches a span processor: hand the record over directly.
+    // A span that is not recording never reaches a span processor: the record goes to the most
+    // recently started audit processor instead (see `src/audit/`).
     if (this.span.isRecording()) attachAuditData(this.span, data);
     else submitAuditData(data, this.span.spanContext());
   }
 
+  /**
+   * The usage rule: exactly one span per model call carries `gen_ai.usage.*`. Ours does, unless
+   * the SDK's own call span for this call is recording: `@anthropic-ai/sdk` (1.x, and the 0.x
+   * releases that trace) sets the usage on its `anthropic.messages.create` span and has no switch
+   * to leave it off one call, only its whole tracing per client (`openTelemetry: false`,
+   * `ANTHROPIC_OPEN_TELEMETRY=false`). It hands that span down in the request options
+   * (`__span`), which come back with the response: when it records, it is the span with the
+   * usage and ours leaves `gen_ai.usage.*` out. The token metric is ours either way, once per call.
+   */
+  #noteSdkSpan(props: any): void {
+    if (!this.#sdkTracesItself) return;
+    try {
+      const sdkSpan = props?.options?.__span?.span;
+      this.#sdkSpanHasUsage =
+        typeof sdkSpan?.isRecording === 'function' && sdkSpan.isRecording() === true;
+    } catch {
+      this.#sdkSpanHasUsage = false;
+    }
+  }
+
   #recordMetrics(now: number, err: unknown): void {
     const { duration, tokens } = this.#env.instruments;
-    const attrs: Attributes = { ...this.#metricAttrs };
+    const attrs: Attributes = { ...this.#metricAttrs, ...this.#serverAttrs };
     if (this.#record.model) attrs[sc.ATTR_GEN_AI_RESPONSE_MODEL] = this.#record.model;
     if (err !== undefined) attrs[sc.ATTR_ERROR_TYPE] = errorType(err);
     duration.record((now - this.#started) / 1000, attrs);

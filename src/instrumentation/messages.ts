@@ -439,6 +439,14 @@ export class ResponseRecord {
   outputTokens: number | undefined;
   cacheReadTokens: number | undefined;
   cacheCreationTokens: number | undefined;
+  /** Output tokens spent on reasoning, as the provider reports them (part of `outputTokens`). */
+  reasoningTokens: number | undefined;
+  /**
+   * Provider-specific response attributes that are not usage (`openai.response.service_tier`,
+   * `openai.response.system_fingerprint`, `gen_ai.embeddings.dimension.count`): set on the
+   * inference span as they are. Usage goes in the fields above, never here.
+   */
+  readonly attributes: Record<string, string | number> = {};
   text = '';
   /** Tool calls by index, for content capture only. */
   toolCalls: { id?: string; name: string; arguments: string }[] | undefined;

@@ -110,7 +110,35 @@ function commonAttributes(params: any, operation: string): Attributes {
   else if (Array.isArray(stop))
     attrs[sc.ATTR_GEN_AI_REQUEST_STOP_SEQUENCES] = stop.filter(s => typeof s === 'string');
   if (params?.stream === true) attrs[sc.ATTR_GEN_AI_REQUEST_STREAM] = true;
+  const tier = str(params?.service_tier);
+  if (tier) attrs[sc.ATTR_OPENAI_REQUEST_SERVICE_TIER] = tier;
   return attrs;
+}
+
+/**
+ * `gen_ai.output.type` for the output format a request names (Chat `response_format`, Responses
+ * `text.format`): `text`, or `json` for `json_object` / `json_schema`. None when the request
+ * names no format, or one of another kind.
+ */
+function outputType(format: unknown): string | undefined {
+  const type = isRecord(format) ? format.type : undefined;
+  if (type === 'text') return sc.GEN_AI_OUTPUT_TYPE_TEXT;
+  if (type === 'json_object' || type === 'json_schema') return sc.GEN_AI_OUTPUT_TYPE_JSON;
+  return undefined;
+}
+
+function withOutputType(attrs: Attributes, format: unknown): Attributes {
+  const type = outputType(format);
+  if (type) attrs[sc.ATTR_GEN_AI_OUTPUT_TYPE] = type;
+  return attrs;
+}
+
+/** `openai.response.service_tier` and `openai.response.system_fingerprint`, when the reply has them. */
+function responseAttributes(record: ResponseRecord, data: any): void {
+  const tier = str(data?.service_tier);
+  if (tier) record.attributes[sc.ATTR_OPENAI_RESPONSE_SERVICE_TIER] = tier;
+  const fingerprint = str(data?.system_fingerprint);
+  if (fingerprint) record.attributes[sc.ATTR_OPENAI_RESPONSE_SYSTEM_FINGERPRINT] = fingerprint;
 }
 
 function chatUsage(record: ResponseRecord, usage: any): void {
@@ -119,6 +147,8 @@ function chatUsage(record: ResponseRecord, usage: any): void {
   record.outputTokens = num(usage.completion_tokens) ?? record.outputTokens;
   record.cacheReadTokens =
     num(usage.prompt_tokens_details?.cached_tokens) ?? record.cacheReadTokens;
+  record.reasoningTokens =
+    num(usage.completion_tokens_details?.reasoning_tokens) ?? record.reasoningTokens;
 }
 
 export const openaiChat: CallAdapter = {
@@ -160,10 +190,12 @@ export const openaiChat: CallAdapter = {
     }
     return input;
   },
-  requestAttributes: params => commonAttributes(params, 'chat'),
+  requestAttributes: params =>
+    withOutputType(commonAttributes(params, 'chat'), params?.response_format),
   onResult(record, data) {
     record.id = str(data?.id);
     record.model = str(data?.model);
+    responseAttributes(record, data);
     const choices = Array.isArray(data?.choices) ? data.choices : [];
     for (const choice of choices) {
       if (typeof choice?.finish_reason === 'string')
@@ -182,6 +214,7 @@ export const openaiChat: CallAdapter = {
     if (record.id === undefined) {
       record.id = str(chunk?.id);
       record.model = str(chunk?.model);
+      responseAttributes(record, chunk);
     }
     const choices = chunk?.choices;
     if (Array.isArray(choices) && choices.length > 0) {
@@ -218,13 +251,33 @@ function responsesUsage(record: ResponseRecord, response: any): void {
     record.outputTokens = num(usage.output_tokens) ?? record.outputTokens;
     record.cacheReadTokens =
       num(usage.input_tokens_details?.cached_tokens) ?? record.cacheReadTokens;
+    record.reasoningTokens =
+      num(usage.output_tokens_details?.reasoning_tokens) ?? record.reasoningTokens;
   }
 }
 
+/** Output items that are tool calls for the app to run (built-in tools run at the provider). */
+const CLIENT_TOOL_CALLS = new Set([
+  'function_call',
+  'custom_tool_call',
+  'computer_call',
+  'local_shell_call',
+  'shell_call',
+  'apply_patch_call',
+]);
+
+/**
+ * The Responses API has no finish reason: a completed response that ends with tool calls for the
+ * app reports `tool_call` (the conventions' value), any other completed one `stop`; an incomplete
+ * one its reason (`max_output_tokens`, `content_filter`), a failed one `error`.
+ */
 function responsesFinish(record: ResponseRecord, response: any): void {
   const status = response?.status;
-  if (status === 'completed') record.finishReasons = ['stop'];
-  else if (status === 'incomplete')
+  if (status === 'completed') {
+    const output = Array.isArray(response?.output) ? response.output : [];
+    const toolCall = output.some((item: any) => CLIENT_TOOL_CALLS.has(item?.type));
+    record.finishReasons = [toolCall ? sc.FINISH_REASON_TOOL_CALL : 'stop'];
+  } else if (status === 'incomplete')
     record.finishReasons = [String(response?.incomplete_details?.reason ?? 'incomplete')];
   else if (status === 'failed') record.finishReasons = ['error'];
 }
@@ -319,7 +372,7 @@ export const openaiResponses: CallAdapter = {
     return input;
   },
   requestAttributes(params) {
-    const attrs = commonAttributes(params, 'chat');
+    const attrs = withOutputType(commonAttributes(params, 'chat'), params?.text?.format);
     const conversation = params?.conversation;
     const id = typeof conversation === 'string' ? conversation : str(conversation?.id);
     if (id) attrs[sc.ATTR_GEN_AI_CONVERSATION_ID] = id;
@@ -328,6 +381,7 @@ export const openaiResponses: CallAdapter = {
   onResult(record, data) {
     record.id = str(data?.id);
     record.model = str(data?.model);
+    responseAttributes(record, data);
     responsesOutput(record, data);
     responsesFinish(record, data);
     responsesUsage(record, data);
@@ -347,6 +401,7 @@ export const openaiResponses: CallAdapter = {
       const response = event.response;
       record.id = str(response?.id) ?? record.id;
       record.model = str(response?.model) ?? record.model;
+      responseAttributes(record, response);
       if (record.captureTools) {
         record.text = '';
         responsesOutput(record, response);
@@ -380,11 +435,28 @@ export const openaiEmbeddings: CallAdapter = {
     const attrs = commonAttributes(params, 'embeddings');
     if (typeof params?.encoding_format === 'string')
       attrs[sc.ATTR_GEN_AI_REQUEST_ENCODING_FORMATS] = [params.encoding_format];
+    const dimensions = num(params?.dimensions);
+    if (dimensions !== undefined) attrs[sc.ATTR_GEN_AI_EMBEDDINGS_DIMENSION_COUNT] = dimensions;
     return attrs;
   },
   onResult(record, data) {
     record.model = str(data?.model);
     record.inputTokens = num(data?.usage?.prompt_tokens);
+    const count = dimensionCount(Array.isArray(data?.data) ? data.data[0]?.embedding : undefined);
+    if (count !== undefined) record.attributes[sc.ATTR_GEN_AI_EMBEDDINGS_DIMENSION_COUNT] = count;
   },
   onChunk() {},
 };
+
+/**
+ * The dimensions of one embedding as the reply has it: an array of numbers, or base64 of
+ * little-endian float32 values (what the SDK asks for on the wire, and what the app gets when it
+ * asks for `encoding_format: 'base64'`).
+ */
+function dimensionCount(embedding: unknown): number | undefined {
+  if (Array.isArray(embedding)) return embedding.length > 0 ? embedding.length : undefined;
+  if (typeof embedding !== 'string' || embedding.length === 0) return undefined;
+  const padding = embedding.endsWith('==') ? 2 : embedding.endsWith('=') ? 1 : 0;
+  const bytes = Math.floor((embedding.length * 3) / 4) - padding;
+  return bytes > 0 && bytes % 4 === 0 ? bytes / 4 : undefined;
+}

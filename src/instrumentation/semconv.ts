@@ -2,7 +2,23 @@
  * Attribute, span and metric names. GenAI names are copied from the released semantic conventions
  * (the JS package advises against importing its incubating entry at run time, and the GenAI
  * conventions are still moving), so every name we emit is defined here, in one place.
+ *
+ * Conventions version: the spans and metrics follow the GenAI semantic conventions **v1.41.0**,
+ * the last release of `open-telemetry/semantic-conventions` with `docs/gen-ai/` and
+ * `model/gen-ai/` in it (the same names as the incubating entry of
+ * `@opentelemetry/semantic-conventions` 1.45.0, where each of them is marked "Moved to the
+ * OpenTelemetry GenAI semantic conventions repository").
+ *
+ * Newer names: the GenAI conventions now live in `open-telemetry/semantic-conventions-genai`,
+ * which has no release yet and renames some of these (for instance
+ * `gen_ai.usage.cache_creation.input_tokens` → `gen_ai.usage.cache_write.input_tokens`, and the
+ * `gen_ai.client.token.usage` histogram → token counters). Its `CHANGELOG.md` ("Unreleased",
+ * "Breaking") and the YAML under `model/gen-ai/` list them; the constants of a newer
+ * `@opentelemetry/semantic-conventions/incubating` say `@deprecated Replaced by …` for renamed
+ * ones. Change a name here only with a release of the conventions, and update
+ * `test/semconv/names.test.ts`, which checks every GenAI name below against the package.
  */
+export const SEMCONV_VERSION = '1.41.0';
 
 // GenAI inference span (semantic conventions, gen-ai-spans.md)
 export const ATTR_GEN_AI_OPERATION_NAME = 'gen_ai.operation.name';
@@ -28,6 +44,17 @@ export const ATTR_GEN_AI_USAGE_OUTPUT_TOKENS = 'gen_ai.usage.output_tokens';
 export const ATTR_GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS = 'gen_ai.usage.cache_read.input_tokens';
 export const ATTR_GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS =
   'gen_ai.usage.cache_creation.input_tokens';
+/** Included in `gen_ai.usage.output_tokens`. */
+export const ATTR_GEN_AI_USAGE_REASONING_OUTPUT_TOKENS = 'gen_ai.usage.reasoning.output_tokens';
+/** Every usage attribute starts with this (see the usage rule in `governed-call.ts`). */
+export const GEN_AI_USAGE_PREFIX = 'gen_ai.usage.';
+/** The output format the request asks for: `text` or `json` (set only when the request says). */
+export const ATTR_GEN_AI_OUTPUT_TYPE = 'gen_ai.output.type';
+export const GEN_AI_OUTPUT_TYPE_TEXT = 'text';
+export const GEN_AI_OUTPUT_TYPE_JSON = 'json';
+export const ATTR_GEN_AI_EMBEDDINGS_DIMENSION_COUNT = 'gen_ai.embeddings.dimension.count';
+/** The finish reason of a response that ends with tool calls (output-message `finish_reason`). */
+export const FINISH_REASON_TOOL_CALL = 'tool_call';
 export const ATTR_GEN_AI_CONVERSATION_ID = 'gen_ai.conversation.id';
 export const ATTR_GEN_AI_INPUT_MESSAGES = 'gen_ai.input.messages';
 export const ATTR_GEN_AI_OUTPUT_MESSAGES = 'gen_ai.output.messages';
@@ -36,6 +63,11 @@ export const ATTR_GEN_AI_TOKEN_TYPE = 'gen_ai.token.type';
 export const ATTR_SERVER_ADDRESS = 'server.address';
 export const ATTR_SERVER_PORT = 'server.port';
 export const ATTR_ERROR_TYPE = 'error.type';
+
+// OpenAI (semantic conventions, openai.md)
+export const ATTR_OPENAI_REQUEST_SERVICE_TIER = 'openai.request.service_tier';
+export const ATTR_OPENAI_RESPONSE_SERVICE_TIER = 'openai.response.service_tier';
+export const ATTR_OPENAI_RESPONSE_SYSTEM_FINGERPRINT = 'openai.response.system_fingerprint';
 
 // AxonFlow governance (vendor namespace: no released GenAI guardrail conventions exist)
 export const ATTR_AXONFLOW_DECISION = 'axonflow.decision';

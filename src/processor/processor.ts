@@ -4,7 +4,7 @@
  * each one as a child of the call's span.
  *
  * Shaped like OpenTelemetry's BatchSpanProcessor: `onEnd` only takes the call's audit data (handed
- * over out of band, see `handoff.ts`) and puts it in a bounded queue; a full queue drops the newest
+ * over out of band, see `src/audit/`) and puts it in a bounded queue; a full queue drops the newest
  * record and counts it; sending starts after `scheduledDelayMillis` or once `maxExportBatchSize`
  * records wait, on an `unref()`'d timer; the agent is called with tracing suppressed. Unlike the
  * BatchSpanProcessor it sends one request per record (the audit API takes one), a few at a time,
@@ -36,6 +36,7 @@ import {
 } from '@opentelemetry/api';
 import { suppressTracing } from '@opentelemetry/core';
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace';
+import { type AuditData, registerAuditReceiver, takeAuditData } from '../audit/index.js';
 import { backoffDelay } from '../client/backoff.js';
 import { AxonFlowClient } from '../client/client.js';
 import {
@@ -48,7 +49,6 @@ import {
 } from '../client/errors/index.js';
 import type { AuditLLMCallRequest, AuditResult } from '../client/types.js';
 import { PACKAGE_NAME, PACKAGE_VERSION } from '../client/version.js';
-import { type AuditData, registerAuditSink, takeAuditData } from './handoff.js';
 import { RateLimitedReport } from './reporter.js';
 import { RingBuffer } from './ring-buffer.js';
 import {
@@ -108,7 +108,7 @@ const RETRYABLE_CODES: ReadonlySet<string> = new Set([
 const ERROR_TYPE_NOT_RECORDED = 'audit_not_recorded';
 
 /** Metadata key of the record's idempotency key in the audit request. */
-export const IDEMPOTENCY_KEY = 'idempotency_key';
+const IDEMPOTENCY_KEY = 'idempotency_key';
 
 interface AuditRecord {
   readonly seq: number;
@@ -166,6 +166,8 @@ export class AxonFlowAuditSpanProcessor implements SpanProcessor {
 
   #envClient: AxonFlowClient | undefined;
   #envClientFailure: unknown;
+  /** Set when `shutdown()` has closed (or would have closed) the environment's client. */
+  #envClientDone = false;
 
   #exported = 0;
   #dropped = 0;
@@ -174,7 +176,8 @@ export class AxonFlowAuditSpanProcessor implements SpanProcessor {
   readonly #dropReport: RateLimitedReport;
   readonly #failReport: RateLimitedReport;
   readonly #errorReport: RateLimitedReport;
-  readonly #unregisterSink: () => void;
+  /** Leaves the audit hand-off's active processors (at `shutdown()`). */
+  readonly #leave: () => void;
 
   /** @throws ConfigError naming the option, when an option is invalid. */
   constructor(config: AxonFlowAuditSpanProcessorConfig = {}) {
@@ -251,8 +254,9 @@ export class AxonFlowAuditSpanProcessor implements SpanProcessor {
         `axonflow-otel: audit span processor: ${count} unexpected error(s); last: ${last}`,
       );
     }, REPORT_INTERVAL_MS);
-    // Calls whose span is not recording (sampled out) still reach the audit through the sink.
-    this.#unregisterSink = registerAuditSink((data, parent) => this.#accept(data, parent));
+    // Calls whose span is not recording (sampled out) reach no span processor: this one receives
+    // them while it is the most recently started processor not shut down (see `src/audit/`).
+    this.#leave = registerAuditReceiver((data, parent) => this.#accept(data, parent));
   }
 
   onStart(_span: Span, _parentContext: Context): void {}
@@ -271,7 +275,10 @@ export class AxonFlowAuditSpanProcessor implements SpanProcessor {
     }
   }
 
-  /** Queues one record (from `onEnd`, or from the sink for calls whose span was not sampled). */
+  /**
+   * Queues one record: from `onEnd`, or from the audit hand-off for a call whose span is not
+   * recording.
+   */
   #accept(data: AuditData, parent: SpanContext): void {
     try {
       if (this.#closed) {
@@ -314,7 +321,7 @@ export class AxonFlowAuditSpanProcessor implements SpanProcessor {
    * attempts still running end by the client's own deadline. Idempotent; resolves, never rejects.
    */
   shutdown(): Promise<void> {
-    this.#unregisterSink();
+    this.#leave();
     this.#shutdown ??= this.#doShutdown();
     return this.#shutdown;
   }
@@ -431,7 +438,7 @@ export class AxonFlowAuditSpanProcessor implements SpanProcessor {
     // The raw id goes to the agent; the span gets it capped and cleaned, like the call span.
     attributes[ATTR_CONTEXT_ID] = sanitizeAgentText(contextId, 256);
     const span = this.#startSpan(attributes, parent);
-    const client = this.#clientFor(data);
+    const client = this.#sender();
     if (client === undefined) {
       this.#fail(span, this.#envClientFailure, 0);
       return;
@@ -513,20 +520,24 @@ export class AxonFlowAuditSpanProcessor implements SpanProcessor {
     }
   }
 
-  /** The configured client, else the call's own client, else one built from the environment. */
-  #clientFor(data: AuditData): AuditClient | undefined {
+  /**
+   * The client that sends every record: the configured one, else one built from the environment
+   * on first use (closed by `shutdown()`). Records carry no client of their own.
+   */
+  #sender(): AuditClient | undefined {
     if (this.#client !== undefined) return this.#client;
-    if (data.client !== undefined && data.client !== null) return data.client;
     if (this.#envClient !== undefined) return this.#envClient;
     if (this.#envClientFailure !== undefined) return undefined;
     try {
       this.#envClient = AxonFlowClient.fromEnv();
-      if (this.#closed) void this.#envClient.close();
+      // Built while `shutdown()` flushes, it sends the records being flushed and is closed at the
+      // end; built after that, it must not outlive this processor.
+      if (this.#envClientDone) void this.#envClient.close();
       return this.#envClient;
     } catch (err) {
       this.#envClientFailure = err ?? new Error('AxonFlowClient.fromEnv() failed');
       diag.error(
-        `axonflow-otel: cannot build an AxonFlow client from the environment to send audit records (${errorMessage(err)}); audit records of calls without a client are counted as failed`,
+        `axonflow-otel: cannot build an AxonFlow client from the environment to send audit records (${errorMessage(err)}); they are counted as failed. Pass one: \`new AxonFlowAuditSpanProcessor({ client })\``,
       );
       return undefined;
     }
@@ -632,6 +643,7 @@ export class AxonFlowAuditSpanProcessor implements SpanProcessor {
       this.#dropReport.flush();
       this.#failReport.flush();
       this.#errorReport.flush();
+      this.#envClientDone = true;
       if (this.#envClient !== undefined) await this.#envClient.close().catch(() => undefined);
     }
   }

@@ -15,10 +15,12 @@ export interface AuditClient {
 
 export interface AxonFlowAuditSpanProcessorConfig {
   /**
-   * Client that sends every audit record. When absent, each record goes through the client that
-   * made the call's pre-check (carried in the audit data), and failing that through one client
-   * built from `AXONFLOW_*` environment variables on first use (and closed by `shutdown()`).
-   * Set it to send audits through a dedicated client (own connection pool, own credentials).
+   * Client that sends every audit record. Give it the client the instrumentation pre-checks with
+   * (as the register entry and "Programmatic setup" in the README do): an audit record names the
+   * pre-check's context id, which only the agent that made the check knows. When absent, one
+   * client is built from the `AXONFLOW_*` environment variables on first use (and closed by
+   * `shutdown()`), the same way an instrumentation without a client builds its own. Audit records
+   * carry no client: this option is the only one the processor uses.
    */
   client?: AuditClient;
   /**

@@ -173,7 +173,7 @@ function start(env: Record<string, string | undefined>): RegisterHandle | undefi
 
     if (settings.sdkDisabled || exporters === undefined) {
       // No tracer provider: spans are no-ops, and the audit processor receives every governed
-      // call through its sink (as it does for calls the sampler drops).
+      // call through the audit hand-off (as it does for calls the sampler drops).
       registerInstrumentations({ instrumentations: [instrumentation] });
       return installExitPath({ instrumentation, client, auditProcessor });
     }

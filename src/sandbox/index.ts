@@ -24,12 +24,14 @@ import { DEFAULT_MAX_BODY_BYTES, sendEnvelope } from './http/io.js';
 import { dispatch, type ErrorRenderer, type Route, type RouteContext } from './http/router.js';
 import { modelRoutes, renderModelError } from './model/routes.js';
 
+// Public surface (the `axonflow-otel/sandbox` entry): `startSandbox`, the handle and options types
+// below, and the types the handle's methods take and return. Left out on purpose: the fault header
+// and model prefix (`faults.ts`; docs/sandbox.md documents them as strings) and `parseFault`; the
+// static policies and their engine (`policies.ts`, `policy-engine.ts`: internals that follow the
+// platform's); the AXON flow events and dialect adapters (`axon-dialects.ts`; the dialect type is
+// the root entry's `AxonDialect`).
 export type { AuditRecord } from './agent/audit-store.js';
-export type { AxonDialect, FlowExecutionEvent } from './axon-dialects.js';
 export type { Fault } from './faults.js';
-export { FAULT_HEADER, FAULT_MODEL_PREFIX, parseFault } from './faults.js';
-export { PII_POLICIES, SQL_INJECTION_POLICIES, type StaticPolicy } from './policies.js';
-export { evaluatePolicies, type PolicyDecision } from './policy-engine.js';
 
 export interface SandboxOptions {
   /** Port to listen on; 0 (the default) picks a free one. */

@@ -2,8 +2,8 @@ import http from 'node:http';
 import net, { type AddressInfo } from 'node:net';
 import { diag, SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { attachAuditData } from '../../src/audit/index.js';
 import { AxonFlowClient, type AxonFlowClientConfig } from '../../src/client/index.js';
-import { attachAuditData } from '../../src/processor/handoff.js';
 import { type AuditClient, AxonFlowAuditSpanProcessor } from '../../src/processor/index.js';
 import { json, type ScriptedAgent, startScriptedAgent } from '../helpers/scripted-agent.js';
 import {
@@ -129,34 +129,44 @@ describe('delivery', () => {
     expect(JSON.stringify(logs)).not.toContain('summary-marker');
   });
 
-  it('sends through the configured client, else the call’s client, else one from the environment', async () => {
+  it('sends through the configured client, else through one client built from the environment', async () => {
     const other = await startScriptedAgent(accept());
+    const saved = process.env.AXONFLOW_AGENT_URL;
+    process.env.AXONFLOW_AGENT_URL = other.url;
     try {
       const h1 = track(harness({ client: client() }));
-      h1.governedCall({ client: client({ endpoint: other.url }) });
+      h1.governedCall();
       await h1.processor.forceFlush();
       expect([agent.count(AUDIT_PATH), other.count(AUDIT_PATH)]).toEqual([1, 0]);
 
+      // No client configured: records carry none, so all go through the environment's agent.
       const h2 = track(harness());
-      h2.governedCall({ client: client({ endpoint: other.url }) });
+      h2.governedCall();
+      h2.governedCall();
       await h2.processor.forceFlush();
-      expect([agent.count(AUDIT_PATH), other.count(AUDIT_PATH)]).toEqual([1, 1]);
-
-      const saved = process.env.AXONFLOW_AGENT_URL;
-      process.env.AXONFLOW_AGENT_URL = other.url;
-      try {
-        const h3 = track(harness());
-        h3.governedCall({ client: undefined });
-        h3.governedCall({ client: undefined });
-        await h3.processor.forceFlush();
-        expect(other.count(AUDIT_PATH)).toBe(3);
-        expect(h3.processor.stats().exported).toBe(2);
-      } finally {
-        if (saved === undefined) delete process.env.AXONFLOW_AGENT_URL;
-        else process.env.AXONFLOW_AGENT_URL = saved;
-      }
+      expect([agent.count(AUDIT_PATH), other.count(AUDIT_PATH)]).toEqual([1, 2]);
+      expect(h2.processor.stats().exported).toBe(2);
     } finally {
+      if (saved === undefined) delete process.env.AXONFLOW_AGENT_URL;
+      else process.env.AXONFLOW_AGENT_URL = saved;
       await other.close();
+    }
+  });
+
+  it('sends the records that shutdown flushes through a client it builds from the environment then', async () => {
+    const saved = process.env.AXONFLOW_AGENT_URL;
+    process.env.AXONFLOW_AGENT_URL = agent.url;
+    try {
+      // The records are still queued when shutdown starts: the first send builds the client.
+      const h = track(harness({ scheduledDelayMillis: 60_000, exportTimeoutMillis: 3000 }));
+      h.governedCall();
+      h.governedCall();
+      await h.processor.shutdown();
+      expect(agent.count(AUDIT_PATH)).toBe(2);
+      expect(h.processor.stats()).toMatchObject({ exported: 2, failed: 0, dropped: 0 });
+    } finally {
+      if (saved === undefined) delete process.env.AXONFLOW_AGENT_URL;
+      else process.env.AXONFLOW_AGENT_URL = saved;
     }
   });
 
@@ -165,7 +175,7 @@ describe('delivery', () => {
     process.env.AXONFLOW_AGENT_URL = 'not a url';
     try {
       const h = track(harness());
-      for (let i = 0; i < 3; i++) h.governedCall({ client: undefined });
+      for (let i = 0; i < 3; i++) h.governedCall();
       await h.processor.forceFlush();
       expect(h.processor.stats()).toMatchObject({ exported: 0, failed: 3 });
       expect(h.auditSpans().map(s => s.attributes['error.type'])).toEqual([

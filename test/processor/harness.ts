@@ -17,7 +17,7 @@ import {
   SimpleSpanProcessor,
   TracerProvider,
 } from '@opentelemetry/sdk-trace';
-import { type AuditData, attachAuditData } from '../../src/processor/handoff.js';
+import { type AuditData, attachAuditData } from '../../src/audit/index.js';
 import {
   AxonFlowAuditSpanProcessor,
   type AxonFlowAuditSpanProcessorConfig,
@@ -46,7 +46,6 @@ export function auditData(overrides: Partial<AuditData> = {}): AuditData {
     latencyMs: 123.4,
     responseSummary: SUMMARY,
     metadata: { operation: 'chat' },
-    client: undefined,
     ...overrides,
   };
 }

@@ -15,8 +15,8 @@ import {
 } from '@opentelemetry/sdk-trace';
 import { request } from 'undici';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { attachAuditData } from '../../src/audit/index.js';
 import { AxonFlowClient } from '../../src/client/index.js';
-import { attachAuditData } from '../../src/processor/handoff.js';
 import { type AuditClient, AxonFlowAuditSpanProcessor } from '../../src/processor/index.js';
 import { json, type ScriptedAgent, startScriptedAgent } from '../helpers/scripted-agent.js';
 import { AUDIT_PATH, auditData, captureDiag, type Harness, harness } from './harness.js';

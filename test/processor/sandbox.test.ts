@@ -29,7 +29,7 @@ describe('round trip through the sandbox agent', () => {
     expect(check.approved).toBe(true);
     expect(check.contextId).not.toBe('');
 
-    const h = harness();
+    const h = harness({ client });
     h.governedCall({
       contextId: check.contextId,
       provider: 'openai',
@@ -37,7 +37,6 @@ describe('round trip through the sandbox agent', () => {
       tokenUsage: { promptTokens: 14, completionTokens: 9 },
       latencyMs: 42,
       metadata: { operation: 'chat' },
-      client,
     });
     await h.processor.shutdown();
 
@@ -59,8 +58,8 @@ describe('round trip through the sandbox agent', () => {
   });
 
   it('counts a record with a context id the agent does not know as failed, without retrying', async () => {
-    const h = harness();
-    h.governedCall({ contextId: 'made-up-context', client });
+    const h = harness({ client });
+    h.governedCall({ contextId: 'made-up-context' });
     await h.processor.shutdown();
     expect(sandbox.audits()).toHaveLength(0);
     expect(h.processor.stats()).toMatchObject({ exported: 0, failed: 1 });

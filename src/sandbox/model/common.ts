@@ -178,6 +178,42 @@ export function optionalArray(body: Record<string, unknown>, field: string): unk
   return value;
 }
 
+/**
+ * Reasoning the sandbox model "spends" for a requested effort (Chat `reasoning_effort`,
+ * Responses `reasoning.effort`): a fixed count per level, reported in the usage details
+ * (`reasoning_tokens`) and included in the output tokens, as the real API counts them. Undefined
+ * when the request asks for no effort: the reply then has no reasoning details (Chat) or 0
+ * (Responses, whose usage always has them).
+ */
+export function reasoningTokens(effort: unknown, field: string): number | undefined {
+  if (effort === undefined || effort === null) return undefined;
+  if (typeof effort !== 'string') throw new HttpError(400, `'${field}' must be a string`);
+  return REASONING_TOKENS[effort] ?? 0;
+}
+
+const REASONING_TOKENS: Record<string, number> = {
+  none: 0,
+  minimal: 8,
+  low: 16,
+  medium: 32,
+  high: 64,
+  xhigh: 128,
+};
+
+/**
+ * The service tier a reply reports for the one the request names (`service_tier`): `auto` is
+ * served on `default`, any other tier as asked. Undefined when the request names none: the
+ * reply then has no `service_tier`.
+ */
+export function servedTier(body: Record<string, unknown>): string | undefined {
+  const tier = body.service_tier;
+  if (tier === undefined || tier === null) return undefined;
+  if (typeof tier !== 'string' || tier === '') {
+    throw new HttpError(400, "'service_tier' must be a non-empty string");
+  }
+  return tier === 'auto' ? 'default' : tier;
+}
+
 /** Concatenates the text of a string or an array of `{type, text}` parts. */
 export function textOf(content: unknown): string {
   if (typeof content === 'string') return content;

@@ -2,6 +2,9 @@
  * `POST /v1/chat/completions`, OpenAI Chat Completions: a JSON `chat.completion`, or with
  * `stream: true` a `chat.completion.chunk` SSE stream (role chunk, content or tool-call deltas,
  * a finish chunk, a usage chunk when `stream_options.include_usage`, then `data: [DONE]`).
+ * Every reply has `system_fingerprint: "fp_sandbox"`; a request naming a `service_tier` gets it
+ * back (`auto` as `default`), and one with a `reasoning_effort` gets
+ * `completion_tokens_details.reasoning_tokens` (see `reasoningTokens`).
  */
 import { HttpError, isRecord } from '../http/io.js';
 import { jsonFrame } from '../http/sse.js';
@@ -12,9 +15,11 @@ import {
   optionalArray,
   optionalBoolean,
   optionalNumber,
+  reasoningTokens,
   requireArray,
   requireString,
   sendModelJson,
+  servedTier,
   shortId,
   textOf,
 } from './common.js';
@@ -36,6 +41,8 @@ export async function chatCompletions(call: ModelCall): Promise<void> {
   const maxTokens =
     optionalNumber(body, 'max_completion_tokens') ?? optionalNumber(body, 'max_tokens');
   const stream = optionalBoolean(body, 'stream');
+  const reasoning = reasoningTokens(body.reasoning_effort, 'reasoning_effort');
+  const tier = servedTier(body);
   const gen = generate({
     turns,
     tools,
@@ -46,11 +53,16 @@ export async function chatCompletions(call: ModelCall): Promise<void> {
   const id = `chatcmpl-sbx${shortId()}`;
   const created = nowSeconds();
   const finishReason = FINISH[gen.finish];
+  const outputTokens = gen.outputTokens + (reasoning ?? 0);
   const usage = {
     prompt_tokens: gen.inputTokens,
-    completion_tokens: gen.outputTokens,
-    total_tokens: gen.inputTokens + gen.outputTokens,
+    completion_tokens: outputTokens,
+    total_tokens: gen.inputTokens + outputTokens,
+    ...(reasoning === undefined
+      ? {}
+      : { completion_tokens_details: { reasoning_tokens: reasoning } }),
   };
+  const served = tier === undefined ? {} : { service_tier: tier };
   const toolCallId = `call_sbx${shortId()}`;
 
   if (!stream) {
@@ -59,6 +71,7 @@ export async function chatCompletions(call: ModelCall): Promise<void> {
       object: 'chat.completion',
       created,
       model,
+      ...served,
       system_fingerprint: 'fp_sandbox',
       choices: [
         {
@@ -96,6 +109,7 @@ export async function chatCompletions(call: ModelCall): Promise<void> {
       object: 'chat.completion.chunk',
       created,
       model,
+      ...served,
       system_fingerprint: 'fp_sandbox',
       choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }],
       ...(includeUsage ? { usage: null } : {}),
@@ -105,7 +119,16 @@ export async function chatCompletions(call: ModelCall): Promise<void> {
   frames.push(chunk({}, finishReason));
   if (includeUsage) {
     frames.push(
-      jsonFrame({ id, object: 'chat.completion.chunk', created, model, choices: [], usage }),
+      jsonFrame({
+        id,
+        object: 'chat.completion.chunk',
+        created,
+        model,
+        ...served,
+        system_fingerprint: 'fp_sandbox',
+        choices: [],
+        usage,
+      }),
     );
   }
   frames.push({ data: '[DONE]' });

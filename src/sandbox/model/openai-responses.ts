@@ -4,7 +4,9 @@
  * `response.in_progress`, per output item `output_item.added` → (`content_part.added` →
  * `output_text.delta`… → `output_text.done` → `content_part.done` | `function_call_arguments.delta`…
  * → `.done`) → `output_item.done`, then `response.completed` with the full response and usage.
- * Every event carries a strictly increasing `sequence_number`.
+ * Every event carries a strictly increasing `sequence_number`. A request naming a `service_tier`
+ * gets it back (`auto` as `default`); one with a `reasoning.effort` gets that many
+ * `output_tokens_details.reasoning_tokens` (see `reasoningTokens`), 0 otherwise.
  */
 import { HttpError, isRecord } from '../http/io.js';
 import { jsonFrame, type SseFrame } from '../http/sse.js';
@@ -15,8 +17,10 @@ import {
   optionalArray,
   optionalBoolean,
   optionalNumber,
+  reasoningTokens,
   requireString,
   sendModelJson,
+  servedTier,
   shortId,
   textOf,
 } from './common.js';
@@ -37,6 +41,12 @@ export async function responses(call: ModelCall): Promise<void> {
   const toolChoice = parseToolChoice(body.tool_choice);
   const maxTokens = optionalNumber(body, 'max_output_tokens');
   const stream = optionalBoolean(body, 'stream');
+  const reasoning =
+    reasoningTokens(
+      isRecord(body.reasoning) ? body.reasoning.effort : undefined,
+      'reasoning.effort',
+    ) ?? 0;
+  const tier = servedTier(body);
   const gen = generate({
     turns,
     tools,
@@ -63,6 +73,7 @@ export async function responses(call: ModelCall): Promise<void> {
     previous_response_id: null,
     text: { format: { type: 'text' } },
     truncation: 'disabled',
+    ...(tier === undefined ? {} : { service_tier: tier }),
   };
   const item = outputItem(gen);
   const truncated = gen.finish === 'length';
@@ -75,9 +86,9 @@ export async function responses(call: ModelCall): Promise<void> {
     usage: {
       input_tokens: gen.inputTokens,
       input_tokens_details: { cached_tokens: 0 },
-      output_tokens: gen.outputTokens,
-      output_tokens_details: { reasoning_tokens: 0 },
-      total_tokens: gen.inputTokens + gen.outputTokens,
+      output_tokens: gen.outputTokens + reasoning,
+      output_tokens_details: { reasoning_tokens: reasoning },
+      total_tokens: gen.inputTokens + gen.outputTokens + reasoning,
     },
   };
 
