@@ -153,7 +153,15 @@ export function decodeAxonStream(
     let parseFailure: StreamProtocolError | undefined;
     const parser = createParser({
       maxBufferSize: maxEventSize,
-      onEvent: event => pending.push(event),
+      // eventsource-parser bounds only what it still buffers between reads; an event that arrives
+      // whole inside one read is bounded here.
+      onEvent: event => {
+        if (event.data.length > maxEventSize) {
+          parseFailure ??= new StreamProtocolError(
+            `AXON stream event exceeds ${maxEventSize} characters`,
+          );
+        } else pending.push(event);
+      },
       onError: error => {
         if (error.type === 'max-buffer-size-exceeded') {
           parseFailure = new StreamProtocolError(

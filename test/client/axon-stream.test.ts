@@ -696,24 +696,14 @@ describe('decodeAxonStream on runtime streams that lost frames', () => {
     await expect(collect(stream)).rejects.toThrow(/exceeds 4194304 characters/);
   });
 
-  // KNOWN GAP in the decoder's own contract (maxEventSize is documented as "largest SSE event
-  // accepted"): eventsource-parser checks its bound only on what it still buffers after a read,
-  // so an oversized event that arrives complete inside one chunk is accepted. Drop `.fails` once
-  // the decoder bounds dispatched events too.
-  it.fails('refuses an oversized frame even when it arrives in one chunk', async () => {
+  it('refuses an oversized frame even when it arrives whole in one read', async () => {
     const body = fixture('anthropic-tool-use.sse');
     const stream = decodeAxonStream(pieces(body, []), { dialect: 'anthropic', maxEventSize: 256 });
     await expect(collect(stream)).rejects.toThrow(/exceeds 256 characters/);
   });
 
-  it('today accepts a frame over maxEventSize when its last read completes it (pins the gap above)', async () => {
+  it('refuses a frame over maxEventSize whose last read completes it', async () => {
     const body = fixture('anthropic-tool-use.sse');
-    // Whole body in one read: every frame (the 1.3 kB metadata one too) passes a 256 bound.
-    const whole = decodeAxonStream(pieces(body, []), { dialect: 'anthropic', maxEventSize: 256 });
-    expect((await collect(whole)).at(-1)).toEqual({ type: 'message_stop' });
-    await expect(whole.metadata).resolves.toMatchObject({ traceId: 43 });
-    // Only the part still buffered between reads is bounded. The metadata frame (over 1 kB) gets
-    // past a 300 bound because just its first 200 bytes ever wait in the buffer.
     const metadataFrame = frames(body).find(f => f.text.includes('axon.metadata'));
     if (!metadataFrame) throw new Error('no metadata frame');
     expect(metadataFrame.end - metadataFrame.start).toBeGreaterThan(1000);
@@ -721,8 +711,7 @@ describe('decodeAxonStream on runtime streams that lost frames', () => {
       dialect: 'anthropic',
       maxEventSize: 300,
     });
-    expect((await collect(split)).at(-1)).toEqual({ type: 'message_stop' });
-    await expect(split.metadata).resolves.toMatchObject({ traceId: 43 });
+    await expect(collect(split)).rejects.toThrow(/exceeds 300 characters/);
   });
 });
 
