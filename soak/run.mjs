@@ -47,7 +47,7 @@ const { values: args } = parseArgs({
     outages: { type: 'string', default: 'reset,unavailable,stall' },
     quiet: { type: 'boolean', default: false },
     /** Concurrent calls of the burst phase (soak/burst.mjs) after the soak; 0 skips it. */
-    burst: { type: 'string', default: '5000' },
+    burst: { type: 'string', default: '2000' },
     /** After the soak: an app that handles SIGTERM itself drains, governed, and exits 0. */
     'drain-check': { type: 'boolean', default: true },
   },
