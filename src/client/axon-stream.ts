@@ -171,13 +171,16 @@ export function decodeAxonStream(
       },
     });
     const decoder = new TextDecoder();
+    let endsWithCr = false;
     let completed = false;
     try {
       source ??= openSource(body);
       while (!aborted && !machine.finished) {
         const next = await nextOrAbort(source);
         if (next === undefined || next.done) break;
-        parser.feed(decoder.decode(next.value, { stream: true }));
+        const chunk = decoder.decode(next.value, { stream: true });
+        if (chunk.length > 0) endsWithCr = chunk.endsWith('\r');
+        parser.feed(chunk);
         if (parseFailure) throw parseFailure;
         while (pending.length > 0 && !aborted && !machine.finished) {
           for (const event of machine.accept(pending.shift() as EventSourceMessage)) {
@@ -190,7 +193,11 @@ export function decodeAxonStream(
       if (aborted) return;
       // Events still queued after the body ended are processed; a last event without its blank
       // line is dropped, as the SSE spec says, which makes the stream read as truncated.
-      parser.feed(decoder.decode());
+      // A bare CR is a line ending in SSE; the parser holds a final one back in case an LF
+      // follows. At the end of the body none will: release it.
+      const rest = decoder.decode();
+      parser.feed(rest.length > 0 ? rest : endsWithCr ? '\n' : '');
+      if (rest.endsWith('\r')) parser.feed('\n');
       while (pending.length > 0 && !machine.finished) {
         for (const event of machine.accept(pending.shift() as EventSourceMessage)) {
           if (event.type === 'metadata') settleMetadata({ value: event.metadata });
