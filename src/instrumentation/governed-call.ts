@@ -368,6 +368,10 @@ export class GovernedCall {
     } catch (err) {
       // Our bug (the snapshot is plain data): the call goes ahead, as on any of our failures.
       this.#env.diag.error('axonflow-otel: could not read the request; it is not checked', err);
+      notice(
+        'ungoverned:unreadable-request',
+        `an ${this.#adapter.provider} ${this.#adapter.operation} request could not be read, so it was sent NOT governed (never breaking the app comes first). Report the request shape to axonflow-otel.`,
+      );
       this.#decided = { kind: 'fail_open', reason: 'instrumentation_error', result: undefined };
       this.#decision = undefined;
       this.span.setAttributes({

@@ -43,7 +43,6 @@ function enabled(): boolean {
  */
 export function notice(key: string, line: string, options: NoticeOptions = {}): boolean {
   try {
-    if (!enabled()) return false;
     const now = (options.now ?? Date.now)();
     const every = options.everyMs ?? DEFAULT_WINDOW_MS;
     const last = state.lastAt.get(key);
@@ -51,6 +50,8 @@ export function notice(key: string, line: string, options: NoticeOptions = {}): 
       state.suppressed.set(key, (state.suppressed.get(key) ?? 0) + 1);
       return false;
     }
+    // Read only when a line is due: a dead agent's calls reach here on every call.
+    if (!enabled()) return false;
     const skipped = state.suppressed.get(key) ?? 0;
     state.lastAt.set(key, now);
     state.suppressed.delete(key);
