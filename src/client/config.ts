@@ -3,8 +3,7 @@
  * of `AXONFLOW_*` environment variables, and the validation that makes bad configuration fail
  * fast at construction with a message naming the setting and the fix.
  */
-import { notice } from '../notices/index.js';
-import { readSettings, type SettingProblem, telemetryAllowed } from '../settings/read.js';
+import { readSettings, reportSettingProblems, telemetryAllowed } from '../settings/read.js';
 import { MAX_TIMER_MS } from '../settings/variables.js';
 import { ConfigError } from './errors/index.js';
 
@@ -332,13 +331,6 @@ export function resolveConfig(config: AxonFlowClientConfig): ResolvedConfig {
 }
 
 type Env = Record<string, string | undefined>;
-
-/** Prints each invalid setting once per process (see `settings/`), naming the variable and fix. */
-export function reportSettingProblems(problems: readonly SettingProblem[]): void {
-  for (const problem of problems) notice(`setting:${problem.name}`, problem.message, ONCE);
-}
-
-const ONCE = { everyMs: Number.POSITIVE_INFINITY };
 
 /**
  * Reads `AXONFLOW_*` variables into a config through the settings layer: an invalid value is

@@ -21,10 +21,9 @@ import {
   InstrumentationNodeModuleDefinition,
 } from '@opentelemetry/instrumentation';
 import { AxonFlowClient } from '../client/client.js';
-import { reportSettingProblems } from '../client/config.js';
 import { PACKAGE_NAME, PACKAGE_VERSION } from '../client/version.js';
 import { notice } from '../notices/index.js';
-import { readSettings } from '../settings/read.js';
+import { readSettings, reportSettingProblems } from '../settings/read.js';
 import type { CallAdapter } from './adapter.js';
 import { anthropicMessages } from './anthropic.js';
 import { type CallEnvironment, GovernedCall, type Instruments } from './governed-call.js';

@@ -32,12 +32,11 @@ import {
   TraceIdRatioBasedSampler,
 } from '@opentelemetry/sdk-trace';
 import { AxonFlowClient } from '../client/client.js';
-import { reportSettingProblems } from '../client/config.js';
 import { AxonFlowInstrumentation } from '../instrumentation/instrumentation.js';
 import type { Provider } from '../instrumentation/types.js';
 import { notice } from '../notices/index.js';
 import { AxonFlowAuditSpanProcessor } from '../processor/processor.js';
-import { tracesEndpoint } from '../settings/read.js';
+import { reportSettingProblems, tracesEndpoint } from '../settings/read.js';
 import type { Settings } from '../settings/variables.js';
 import { DeliveryCountingExporter } from './delivery.js';
 import { installExitPath } from './exit.js';

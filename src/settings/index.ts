@@ -5,6 +5,7 @@
  */
 export {
   readSettings,
+  reportSettingProblems,
   type SettingProblem,
   type SettingsReading,
   telemetryAllowed,

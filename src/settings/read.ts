@@ -7,6 +7,7 @@
  * lost its value) and its default used; an empty `OTEL_*` variable counts as unset, as the
  * OpenTelemetry specification says.
  */
+import { notice } from '../notices/index.js';
 import { maskUrl } from './mask.js';
 import { type Settings, VARIABLES, type Variable, type VariableName } from './variables.js';
 
@@ -83,6 +84,13 @@ export function readSettings(env: Env = process.env): SettingsReading {
     });
   }
   return { settings: settings as Settings, problems, given, governable };
+}
+
+/** Prints each problem once per process (see `notices/`): the variable, what is wrong, the fix. */
+export function reportSettingProblems(problems: readonly SettingProblem[]): void {
+  for (const problem of problems) {
+    notice(`setting:${problem.name}`, problem.message, { everyMs: Number.POSITIVE_INFINITY });
+  }
 }
 
 /** The protocol traces are exported with: the traces-specific variable wins. */
