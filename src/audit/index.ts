@@ -7,7 +7,7 @@
  * public surface.
  *
  * To add an audit field: add it to `AuditData`, fill it in the instrumentation's hand-off
- * (`GovernedCall`, `src/instrumentation/governed-call.ts`) and send it in the processor's request
+ * (`GovernedCall`, `src/pipeline/governed-call.ts`) and send it in the processor's request
  * (`src/processor/processor.ts`).
  */
 export {

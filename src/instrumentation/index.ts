@@ -1,14 +1,14 @@
 /**
- * The instrumentation part: patches the LLM SDKs, runs the governed call lifecycle and emits the
- * GenAI spans and metrics. Public surface: the instrumentation class and its config, the
- * supported SDK ranges, and the per-call context helper.
+ * The instrumentation part: the OpenTelemetry instrumentation class, which patches the LLM client
+ * packages (one folder per client family: `stainless/`) and hands each model request to the
+ * decision pipeline (`src/pipeline/`). Public surface: the instrumentation class and its config,
+ * the supported SDK ranges, and the per-call context helper.
  *
- * Left out on purpose: the span, attribute and metric names (`semconv.ts`: the README's "The span
- * tree" documents them as strings, the stable contract, and most are the GenAI conventions' own);
- * the governed call and its adapters (`governed-call.ts`, `openai.ts`, `anthropic.ts`,
- * `messages.ts`); `getAxonFlowContext` (how the instrumentation reads what `withAxonFlowContext`
- * set); `satisfies` (the version range check).
+ * Left out on purpose: the span, attribute and metric names (`src/semconv/`: the README's "The
+ * span tree" documents them as strings, the stable contract, and most are the GenAI conventions'
+ * own); the pipeline and the adapters; `getAxonFlowContext` (how the pipeline reads what
+ * `withAxonFlowContext` set); `satisfies` (the version range check).
  */
-export { type AxonFlowCallContext, withAxonFlowContext } from './context.js';
+export { type AxonFlowCallContext, withAxonFlowContext } from '../pipeline/call-context.js';
 export { AxonFlowInstrumentation, SUPPORTED_VERSIONS } from './instrumentation.js';
 export type { AxonFlowInstrumentationConfig, Provider } from './types.js';

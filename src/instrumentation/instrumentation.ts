@@ -1,21 +1,20 @@
 /**
  * AxonFlowInstrumentation: patches `openai` and `@anthropic-ai/sdk` (CommonJS and, through the
- * `@opentelemetry/instrumentation` ESM hook, ES modules) so that every call to a covered method
- * is traced by the GenAI conventions and, with governance on, pre-checked, gated and audited.
+ * `@opentelemetry/instrumentation` ESM hook, ES modules) so that every model request the client
+ * makes, whichever method produced it, is traced by the GenAI conventions and, with governance on,
+ * pre-checked, gated and audited.
  *
- * Two patches per SDK: the resource method (`create`), which starts a `GovernedCall` and returns
- * the SDK's own `APIPromise` untouched; and the client's `prepareOptions` hook, which the SDK
- * awaits before every HTTP attempt, where the call reads the request and waits for its policy
- * decision. The call reaches the hook through a symbol-keyed request option, so nothing is sent
- * to the provider.
+ * This file owns what is common to every client: the configuration, the metric instruments, the
+ * pre-check client, the supported version ranges and the module definitions. How a client family
+ * is patched is its own folder (`stainless/` for the Stainless-generated SDKs); what a call does
+ * is the decision pipeline (`src/pipeline/`); what a request and a response mean is an adapter
+ * (`src/adapters/`).
  *
- * Time of check = time of use: the prompt is not read from `create()`'s arguments (the app can
+ * Time of check = time of use: the prompt is not read from the method's arguments (the app can
  * still change them: the SDK serialises the body later) but at the gate, from the final request
- * options, whose `body` is swapped for a private snapshot of itself: the pre-check reads that
- * snapshot and the SDK serialises it, so text changed after the check never reaches the provider
- * (see `GovernedCall.enterGate`).
+ * options, whose `body` is swapped for a private snapshot of itself (see
+ * `GovernedCall.enterGate`).
  */
-import { type Context, context, type Span, trace } from '@opentelemetry/api';
 import {
   InstrumentationBase,
   InstrumentationNodeModuleDefinition,
@@ -23,16 +22,16 @@ import {
 import { AxonFlowClient } from '../client/client.js';
 import { PACKAGE_NAME, PACKAGE_VERSION } from '../client/version.js';
 import { notice } from '../notices/index.js';
+import type { CallEnvironment, Instruments } from '../pipeline/governed-call.js';
+import * as sc from '../semconv/index.js';
 import { readSettings, reportSettingProblems } from '../settings/read.js';
-import type { CallAdapter } from './adapter.js';
-import { anthropicMessages } from './anthropic.js';
-import { type CallEnvironment, GovernedCall, type Instruments } from './governed-call.js';
-import { openaiChat, openaiEmbeddings, openaiResponses } from './openai.js';
-import * as sc from './semconv.js';
+import {
+  type HookDependencies,
+  wrapPrepareOptions,
+  wrapRequest,
+} from './stainless/request-hook.js';
+import type { StainlessFamily } from './stainless/routes.js';
 import type { AxonFlowInstrumentationConfig, Provider } from './types.js';
-
-/** Carries the governed call from the patched method to the SDK's `prepareOptions`. */
-const GATE = Symbol.for('axonflow-otel.governed-call');
 
 /** Supported SDK versions: the current major and the one before it. */
 export const SUPPORTED_VERSIONS = {
@@ -196,159 +195,71 @@ export class AxonFlowInstrumentation extends InstrumentationBase<AxonFlowInstrum
   }
 
   private _patchOpenAI(exports: any): any {
-    const OpenAI = moduleRoot(exports, 'OpenAI');
-    this._patchMethod(OpenAI?.Chat?.Completions?.prototype, openaiChat);
-    this._patchMethod(OpenAI?.Responses?.prototype, openaiResponses);
-    this._patchMethod(OpenAI?.Embeddings?.prototype, openaiEmbeddings);
-    this._patchGate(OpenAI?.prototype);
+    this._patchClient(moduleRoot(exports, 'OpenAI')?.prototype, 'openai');
     return exports;
   }
 
   private _unpatchOpenAI(exports: any): void {
-    const OpenAI = moduleRoot(exports, 'OpenAI');
-    for (const proto of [
-      OpenAI?.Chat?.Completions?.prototype,
-      OpenAI?.Responses?.prototype,
-      OpenAI?.Embeddings?.prototype,
-    ]) {
-      if (proto) this._unwrap(proto, 'create');
-    }
-    const gate = ownerOf(OpenAI?.prototype, 'prepareOptions');
-    if (gate) this._unwrap(gate, 'prepareOptions');
+    this._unpatchClient(moduleRoot(exports, 'OpenAI')?.prototype);
   }
 
   private _patchAnthropic(exports: any): any {
-    const Anthropic = moduleRoot(exports, 'Anthropic');
-    this._patchMethod(Anthropic?.Messages?.prototype, anthropicMessages);
-    this._patchGate(Anthropic?.prototype);
+    this._patchClient(moduleRoot(exports, 'Anthropic')?.prototype, 'anthropic');
     return exports;
   }
 
   private _unpatchAnthropic(exports: any): void {
-    const Anthropic = moduleRoot(exports, 'Anthropic');
-    if (Anthropic?.Messages?.prototype) this._unwrap(Anthropic.Messages.prototype, 'create');
-    const gate = ownerOf(Anthropic?.prototype, 'prepareOptions');
-    if (gate) this._unwrap(gate, 'prepareOptions');
+    this._unpatchClient(moduleRoot(exports, 'Anthropic')?.prototype);
   }
 
-  private _patchMethod(proto: any, adapter: CallAdapter): void {
-    if (typeof proto?.create !== 'function') {
-      this._diag.debug(
-        `axonflow-otel: ${adapter.provider} ${adapter.operation} create() not found; not patched`,
-      );
-      return;
-    }
-    this._wrap(proto, 'create', (original: AnyFunction) => this._governedMethod(original, adapter));
+  /** The environment of a call, or undefined when the family must not be instrumented now. */
+  private _environment(family: StainlessFamily): CallEnvironment | undefined {
+    const config = this._config as NormalizedConfig;
+    if (!this.isEnabled() || !config.enabledProviders.includes(family)) return undefined;
+    return {
+      tracer: this.tracer,
+      diag: this._diag,
+      instruments: this._instruments,
+      client: this.client,
+      captureContent: config.captureMessageContent,
+      maxCaptureChars: config.maxCapturedContentChars,
+      summaryChars: config.responseSummaryChars,
+    };
   }
 
-  private _patchGate(clientProto: any): void {
-    const owner = ownerOf(clientProto, 'prepareOptions');
-    if (!owner) {
-      this._diag.warn(
-        'axonflow-otel: SDK client has no prepareOptions hook; calls are traced but not gated',
-      );
+  /**
+   * Patches a Stainless client's `request` and `prepareOptions` where they are defined (the base
+   * class), so every subclass (`AzureOpenAI`, an app's own) is covered.
+   */
+  private _patchClient(clientProto: any, family: StainlessFamily): void {
+    const deps: HookDependencies = {
+      environment: f => this._environment(f),
+      diag: this._diag,
+    };
+    const requestOwner = ownerOf(clientProto, 'request');
+    const gateOwner = ownerOf(clientProto, 'prepareOptions');
+    if (!requestOwner || !gateOwner) {
+      const missing = requestOwner ? 'prepareOptions' : 'request';
+      this._diag.warn(`axonflow-otel: ${family} client has no ${missing} method; not patched`);
       notice(
-        'unpatched:prepareOptions',
-        'an SDK client has no prepareOptions hook: its calls are traced but NOT governed. Report the SDK version to axonflow-otel.',
+        `unpatched:${family}`,
+        `the ${family} client has no ${missing} method: its calls are NOT governed or traced. Report the SDK version to axonflow-otel.`,
         { everyMs: Number.POSITIVE_INFINITY },
       );
       return;
     }
-    this._wrap(
-      owner,
-      'prepareOptions',
-      (original: AnyFunction) =>
-        function prepareOptions(this: unknown, options: any, ...rest: unknown[]) {
-          let call: GovernedCall | undefined;
-          try {
-            call = options?.[GATE];
-          } catch {
-            call = undefined;
-          }
-          if (typeof call?.enterGate !== 'function') return original.call(this, options, ...rest);
-          let gate: Promise<void> | undefined;
-          try {
-            gate = call.enterGate(options);
-          } catch (err) {
-            // A body the SDK could not serialise either: the attempt fails, nothing is sent.
-            return Promise.reject(err);
-          }
-          return gate === undefined
-            ? original.call(this, options, ...rest)
-            : gate.then(() => original.call(this, options, ...rest));
-        },
+    this._wrap(requestOwner, 'request', (original: AnyFunction) =>
+      wrapRequest(original, family, deps),
+    );
+    this._wrap(gateOwner, 'prepareOptions', (original: AnyFunction) =>
+      wrapPrepareOptions(original, family, deps),
     );
   }
 
-  private _governedMethod(original: AnyFunction, adapter: CallAdapter): AnyFunction {
-    const self = this;
-    return function create(this: any, ...args: any[]) {
-      if (
-        !self.isEnabled() ||
-        !(self._config as NormalizedConfig).enabledProviders.includes(adapter.provider)
-      ) {
-        return original.apply(this, args);
-      }
-      let call: GovernedCall;
-      let callArgs: any[];
-      try {
-        const config = self._config as NormalizedConfig;
-        const env: CallEnvironment = {
-          tracer: self.tracer,
-          diag: self._diag,
-          instruments: self._instruments,
-          client: self.client,
-          captureContent: config.captureMessageContent,
-          maxCaptureChars: config.maxCapturedContentChars,
-          summaryChars: config.responseSummaryChars,
-        };
-        call = new GovernedCall(env, adapter, args[0], this?._client, parentContext(args[1]));
-        callArgs = call.gated ? [args[0], withGate(args[1], call), ...args.slice(2)] : args;
-      } catch (err) {
-        self._diag.error(
-          'axonflow-otel: could not start the call span; calling the SDK untouched',
-          err,
-        );
-        notice(
-          'ungoverned:unreadable-request',
-          `an ${adapter.provider} ${adapter.operation} request could not be read, so it was sent NOT governed (never breaking the app comes first). Report the request shape to axonflow-otel.`,
-        );
-        return original.apply(this, args);
-      }
-      let result: any;
-      try {
-        result = context.with(call.context, () => original.apply(this, callArgs));
-      } catch (err) {
-        call.fail(err);
-        throw err;
-      }
-      try {
-        call.observe(result);
-      } catch (err) {
-        self._diag.error('axonflow-otel: could not observe the SDK result', err);
-      }
-      return result;
-    };
+  private _unpatchClient(clientProto: any): void {
+    for (const name of ['request', 'prepareOptions']) {
+      const owner = ownerOf(clientProto, name);
+      if (owner) this._unwrap(owner, name);
+    }
   }
-}
-
-/**
- * The context our span starts in. `@anthropic-ai/sdk` helpers (`messages.stream()`) start the
- * SDK's own call span before calling `create` and pass it in `options.__span`; parenting ours to
- * it keeps the whole call in one trace (the SDK span then stands above ours instead of below).
- */
-function parentContext(options: unknown): Context {
-  const active = context.active();
-  const sdkSpan = (options as { __span?: { span?: Span } } | undefined)?.__span?.span;
-  return sdkSpan && typeof sdkSpan.spanContext === 'function'
-    ? trace.setSpan(active, sdkSpan)
-    : active;
-}
-
-/** The request options with the call attached; an options promise stays a promise. */
-function withGate(options: unknown, call: GovernedCall): unknown {
-  if (options !== null && typeof (options as PromiseLike<unknown>)?.then === 'function') {
-    return Promise.resolve(options).then(resolved => ({ ...(resolved as object), [GATE]: call }));
-  }
-  return { ...(options as object | undefined), [GATE]: call };
 }

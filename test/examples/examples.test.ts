@@ -198,10 +198,24 @@ const preChecks = (run: ExampleRun) =>
     .filter(r => r.path === '/api/policy/pre-check')
     .map(r => JSON.parse(r.body) as Record<string, any>);
 
-/** An allowed governed call: the CLIENT span, its decision and its three children. */
-function expectGovernedCall(run: ExampleRun, chat: ReceivedSpan, delegation: string): void {
+/**
+ * An allowed governed call: the CLIENT span, its decision and its three children. `under` names
+ * the span it must sit under (the client's own call span, when the client traces itself); a
+ * root span otherwise.
+ */
+function expectGovernedCall(
+  run: ExampleRun,
+  chat: ReceivedSpan,
+  delegation: string,
+  under?: string,
+): void {
   expect(chat.kind).toBe(CLIENT);
-  expect(chat.parentSpanId).toBe('');
+  if (under === undefined) expect(chat.parentSpanId).toBe('');
+  else {
+    const parent = run.spans.find(s => s.spanId === chat.parentSpanId);
+    expect(parent?.name).toBe(under);
+    expect(parent?.kind).toBe(CLIENT);
+  }
   expect(chat.attributes['axonflow.decision']).toBe('allow');
   expect(chat.status.code).toBe(0);
   expect(childNames(run, chat)).toEqual(
@@ -319,14 +333,12 @@ describe.skipIf(!built)('examples under the register entry', () => {
     const chats = named(run, 'chat sandbox-claude');
     expect(chats).toHaveLength(2);
     for (const chat of chats) {
-      // The Anthropic SDK traces its own API call: that span is the delegation.
-      expectGovernedCall(run, chat, 'anthropic.messages.create');
+      // The Anthropic SDK traces its own API call: ours sits under its span.
+      expectGovernedCall(run, chat, 'axonflow.delegate', 'anthropic.messages.create');
       expect(chat.attributes['gen_ai.provider.name']).toBe('anthropic');
       expect(chat.attributes['gen_ai.request.stream']).toBe(true);
-      const [sdk] = childrenOf(run, chat).filter(s => s.name === 'anthropic.messages.create');
-      expect(sdk!.kind).toBe(CLIENT);
     }
-    expect(named(run, 'axonflow.delegate')).toHaveLength(0);
+    expect(named(run, 'axonflow.delegate')).toHaveLength(2);
     expect(chats.map(c => c.attributes['gen_ai.response.finish_reasons']).sort()).toEqual([
       ['end_turn'],
       ['tool_use'],
@@ -374,7 +386,7 @@ describe.skipIf(!built)('examples under the register entry', () => {
     const run = ok('anthropic-chat.cjs');
     expect(run.stdout).toMatch(/^Sandbox reply to "What is the capital of Italy\?" \(#\w+\)\.\n$/);
     const [chat] = named(run, 'chat sandbox-claude');
-    expectGovernedCall(run, chat!, 'anthropic.messages.create');
+    expectGovernedCall(run, chat!, 'axonflow.delegate', 'anthropic.messages.create');
     expect(run.audits).toHaveLength(1);
   });
 

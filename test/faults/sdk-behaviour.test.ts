@@ -199,7 +199,7 @@ describe
           expect(childrenOf(w, chat).filter(s => s.name.startsWith('chat'))).toHaveLength(0);
         }
         expect(w.named('axonflow.pre_check')).toHaveLength(3);
-        expect(w.named('axonflow.delegate')).toHaveLength(1); // Anthropic's own span delegates
+        expect(w.named('axonflow.delegate')).toHaveLength(2); // the denied call is never delegated
         expect(w.sandbox.agentRequests()).toBe(3);
       });
     });
@@ -211,32 +211,32 @@ describe
         expect(run.out.steps).toEqual([
           {
             name: 'started',
-            create: true,
-            createTwice: false,
+            request: true,
+            requestTwice: false,
             prepareOptions: true,
             prepareOptionsTwice: false,
             denied: 'AXONFLOW_POLICY_VIOLATION',
           },
           {
             name: 'disabled',
-            create: false,
-            createTwice: false,
+            request: false,
+            requestTwice: false,
             prepareOptions: false,
             prepareOptionsTwice: false,
             denied: 'went through',
           },
           {
             name: 'enabled again',
-            create: true,
-            createTwice: false,
+            request: true,
+            requestTwice: false,
             prepareOptions: true,
             prepareOptionsTwice: false,
             denied: 'AXONFLOW_POLICY_VIOLATION',
           },
           {
             name: 'enabled twice',
-            create: true,
-            createTwice: false,
+            request: true,
+            requestTwice: false,
             prepareOptions: true,
             prepareOptionsTwice: false,
             denied: 'AXONFLOW_POLICY_VIOLATION',

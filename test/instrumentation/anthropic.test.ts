@@ -211,19 +211,20 @@ describe('messages.stream() helper', () => {
 });
 
 describe('composition with the SDK own tracing', () => {
-  it('uses the SDK call span as the delegation: one inference span of ours, no duplicate', async () => {
+  it('nests one inference span of ours under the SDK call span: decision and delegation inside it', async () => {
     await traced.messages.create({
       model: MODEL,
       max_tokens: 32,
       messages: [{ role: 'user', content: 'hello' }],
     });
+    const sdkSpan = h.span('anthropic.messages.create');
     const chat = h.span(`chat ${MODEL}`);
+    expect(chat.parentSpanContext?.spanId).toBe(sdkSpan.spanContext().spanId);
     const children = h
       .childrenOf(chat)
       .map(s => s.name)
       .sort();
-    expect(children).toEqual(['anthropic.messages.create', 'axonflow.pre_check']);
-    expect(h.spans().filter(s => s.name === 'axonflow.delegate')).toHaveLength(0);
+    expect(children).toEqual(['axonflow.delegate', 'axonflow.pre_check']);
     expect(h.spans().filter(s => s.name.startsWith('chat '))).toHaveLength(1);
   });
 
@@ -240,7 +241,12 @@ describe('composition with the SDK own tracing', () => {
     const chat = h.span(`chat ${MODEL}`);
     expect(chat.spanContext().traceId).toBe(sdkSpan.spanContext().traceId);
     expect(chat.parentSpanContext?.spanId).toBe(sdkSpan.spanContext().spanId);
-    expect(h.childrenOf(chat).map(s => s.name)).toEqual(['axonflow.pre_check']);
+    expect(
+      h
+        .childrenOf(chat)
+        .map(s => s.name)
+        .sort(),
+    ).toEqual(['axonflow.delegate', 'axonflow.pre_check']);
   });
 
   it('leaves the SDK span untouched by a deny: the SDK ends it with the error', async () => {

@@ -499,15 +499,16 @@ describe('never breaks the app', () => {
   });
 
   it('restores the originals on disable and never double-wraps on enable', async () => {
-    const proto = OpenAI.Chat.Completions.prototype as unknown as {
-      create: { __original?: unknown };
-    };
-    expect(isWrapped(proto.create)).toBe(true);
-    const wrapped = proto.create;
+    // The client's base class owns `request`, which every API method reaches.
+    let proto: any = OpenAI.prototype;
+    while (proto && !Object.hasOwn(proto, 'request')) proto = Object.getPrototypeOf(proto);
+    proto = proto as { request: { __original?: unknown } };
+    expect(isWrapped(proto.request)).toBe(true);
+    const wrapped = proto.request;
     h.instrumentation.enable();
-    expect(proto.create).toBe(wrapped);
+    expect(proto.request).toBe(wrapped);
     h.instrumentation.disable();
-    expect(isWrapped(proto.create)).toBe(false);
+    expect(isWrapped(proto.request)).toBe(false);
     await openai.chat.completions.create({
       model: MODEL,
       messages: [{ role: 'user', content: PROMPT }],
@@ -515,7 +516,7 @@ describe('never breaks the app', () => {
     expect(h.spans()).toHaveLength(0);
     expect(sandbox.agentRequests()).toBe(0);
     h.instrumentation.enable();
-    expect(isWrapped(proto.create)).toBe(true);
-    expect((proto.create.__original as { __original?: unknown }).__original).toBeUndefined();
+    expect(isWrapped(proto.request)).toBe(true);
+    expect((proto.request.__original as { __original?: unknown }).__original).toBeUndefined();
   });
 });

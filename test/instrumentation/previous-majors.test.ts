@@ -63,10 +63,10 @@ describe('previous majors', () => {
     });
     const chat = h.span('chat v0-model');
     expect(chat.attributes['axonflow.decision']).toBe('allow');
-    // 0.x traces itself too (ANTHROPIC_OPEN_TELEMETRY, on by default): its call span, our child,
+    // 0.x traces itself too (ANTHROPIC_OPEN_TELEMETRY, on by default): its call span, our parent,
     // is the one that carries the usage (the usage rule), so ours carries none.
     const sdkSpan = h.span('anthropic.messages.create');
-    expect(sdkSpan.parentSpanContext?.spanId).toBe(chat.spanContext().spanId);
+    expect(chat.parentSpanContext?.spanId).toBe(sdkSpan.spanContext().spanId);
     expect(sdkSpan.attributes['gen_ai.usage.output_tokens']).toBe(message.usage.output_tokens);
     expect(chat.attributes['gen_ai.usage.output_tokens']).toBeUndefined();
     const before = sandbox.modelRequests();

@@ -8,10 +8,10 @@ import { TracerProvider } from '@opentelemetry/sdk-trace';
 import OpenAI from 'openai';
 import { makeParseableTextFormat } from 'openai/lib/parser';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { anthropicMessages } from '../../src/adapters/anthropic-messages.js';
+import { ResponseRecord } from '../../src/adapters/messages.js';
+import { openaiChat } from '../../src/adapters/openai-chat.js';
 import { AxonFlowClient } from '../../src/index.js';
-import { anthropicMessages } from '../../src/instrumentation/anthropic.js';
-import { ResponseRecord } from '../../src/instrumentation/messages.js';
-import { openaiChat } from '../../src/instrumentation/openai.js';
 import { type Sandbox, startSandbox } from '../../src/sandbox/index.js';
 import { type Harness, setupHarness } from '../helpers/otel.js';
 

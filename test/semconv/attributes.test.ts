@@ -6,9 +6,9 @@
  * of a Responses call that ends with tool calls. Both lines of each SDK.
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { anthropicMessages } from '../../src/adapters/anthropic-messages.js';
+import { ResponseRecord } from '../../src/adapters/messages.js';
 import { AxonFlowClient } from '../../src/index.js';
-import { anthropicMessages } from '../../src/instrumentation/anthropic.js';
-import { ResponseRecord } from '../../src/instrumentation/messages.js';
 import { type Sandbox, startSandbox } from '../../src/sandbox/index.js';
 import { DEFAULT_DIMENSIONS } from '../../src/sandbox/model/embeddings.js';
 import { type Harness, setupHarness } from '../helpers/otel.js';

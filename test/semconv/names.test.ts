@@ -2,12 +2,12 @@
  * Every GenAI name we emit is spelled as the released conventions spell it. The reference is
  * the incubating entry of `@opentelemetry/semantic-conventions` 1.45.0 (installed with
  * `@opentelemetry/core`), which has the names of GenAI conventions v1.41.0: the package says not
- * to import it at run time, so `src/instrumentation/semconv.ts` copies them and this test keeps
+ * to import it at run time, so `src/semconv/index.ts` copies them and this test keeps
  * the copies honest.
  */
 import * as conventions from '@opentelemetry/semantic-conventions/incubating';
 import { describe, expect, it } from 'vitest';
-import * as sc from '../../src/instrumentation/semconv.js';
+import * as sc from '../../src/semconv/index.js';
 
 const released = conventions as unknown as Record<string, unknown>;
 const ours = sc as unknown as Record<string, unknown>;

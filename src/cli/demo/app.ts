@@ -5,7 +5,7 @@
  */
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
-import { withAxonFlowContext } from '../../instrumentation/context.js';
+import { withAxonFlowContext } from '../../pipeline/call-context.js';
 
 type Control = 'stop-agent' | 'start-agent';
 

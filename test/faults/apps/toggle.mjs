@@ -20,11 +20,11 @@ function owner(proto, name) {
 }
 
 function wrapping() {
-  const create = OpenAI.Chat.Completions.prototype.create;
+  const request = owner(OpenAI.prototype, 'request').request;
   const prepare = owner(OpenAI.prototype, 'prepareOptions').prepareOptions;
   return {
-    create: create.__wrapped === true,
-    createTwice: create.__original?.__wrapped === true,
+    request: request.__wrapped === true,
+    requestTwice: request.__original?.__wrapped === true,
     prepareOptions: prepare.__wrapped === true,
     prepareOptionsTwice: prepare.__original?.__wrapped === true,
   };

@@ -12,6 +12,8 @@
  * of `text` and `content` sources), search results (title, source, text), images as `[image]`.
  * Placeholders: see `messages.ts`.
  */
+
+import * as sc from '../semconv/index.js';
 import type { CallAdapter } from './adapter.js';
 import {
   type CallInput,
@@ -29,7 +31,6 @@ import {
   text,
   unknownParts,
 } from './messages.js';
-import * as sc from './semconv.js';
 
 const MAX_NESTING = 8;
 

@@ -1,0 +1,32 @@
+/**
+ * The adapters part: one file per provider protocol (an HTTP endpoint's request and response
+ * format), saying how to read a request (input text, model, parameters) and a response or stream
+ * (usage, finish reasons, output). Adapters only read: they never mutate what they are given,
+ * never throw on a JSON value of an unexpected shape, and know nothing of spans' lifecycles,
+ * pre-checks or SDK objects. The decision pipeline (`src/pipeline/`) does the rest.
+ *
+ * To add a provider protocol: write `<provider>-<protocol>.ts` exporting one `CallAdapter`, and
+ * route the endpoint to it where its client family is patched (`src/instrumentation/`).
+ */
+import type { Attributes } from '@opentelemetry/api';
+import type { CallInput, ResponseRecord } from './messages.js';
+
+export interface CallAdapter {
+  /** `gen_ai.provider.name`: `openai`, `anthropic`, … */
+  readonly provider: string;
+  /** `gen_ai.operation.name`. */
+  readonly operation: 'chat' | 'embeddings' | 'text_completion' | 'generate_content';
+  /**
+   * The request as messages: every part the provider will see (see `messages.ts`). Governed, it
+   * reads the body snapshot taken at the gate (plain JSON data, exactly what is sent); with
+   * governance off, for content capture only, the same body. Must not throw on any JSON value; a
+   * throw is our bug and lets the call through unchecked (said on stderr).
+   */
+  input(body: any): CallInput;
+  /** Request attributes of the inference span (model, parameters, stream). */
+  requestAttributes(body: any): Attributes;
+  /** Reads a complete (non-streamed) response. */
+  onResult(record: ResponseRecord, data: any): void;
+  /** Reads one streamed chunk or event. Must be cheap: it runs for every chunk. */
+  onChunk(record: ResponseRecord, chunk: any): void;
+}

@@ -1,0 +1,129 @@
+/**
+ * Adapter for OpenAI Chat Completions (`POST /chat/completions`). The input read for the pre-check
+ * is every message of every role (system, developer, user, assistant with its refusal and tool
+ * calls, tool) and Predicted Outputs content; parts as `openai-common.ts` reads them.
+ */
+import type { CallAdapter } from './adapter.js';
+import {
+  type CallInput,
+  isRecord,
+  list,
+  num,
+  type Part,
+  partText,
+  placeholder,
+  type ResponseRecord,
+  smallIndex,
+  str,
+  stringify,
+  text,
+} from './messages.js';
+import {
+  commonAttributes,
+  contentParts,
+  responseAttributes,
+  withOutputType,
+} from './openai-common.js';
+
+function chatUsage(record: ResponseRecord, usage: any): void {
+  if (!usage || typeof usage !== 'object') return;
+  record.inputTokens = num(usage.prompt_tokens) ?? record.inputTokens;
+  record.outputTokens = num(usage.completion_tokens) ?? record.outputTokens;
+  record.cacheReadTokens =
+    num(usage.prompt_tokens_details?.cached_tokens) ?? record.cacheReadTokens;
+  record.reasoningTokens =
+    num(usage.completion_tokens_details?.reasoning_tokens) ?? record.reasoningTokens;
+}
+
+export const openaiChat: CallAdapter = {
+  provider: 'openai',
+  operation: 'chat',
+  input(params) {
+    const input: CallInput = { system: [], messages: [] };
+    for (const m of list(params?.messages)) {
+      if (!isRecord(m)) continue;
+      const role = String(m.role ?? 'user');
+      const parts = contentParts(m.content);
+      if (typeof m.refusal === 'string' && m.refusal) parts.push(text(m.refusal));
+      if (isRecord(m.audio)) parts.push(placeholder('audio'));
+      const calls = [...list(m.tool_calls), ...(isRecord(m.function_call) ? [m] : [])];
+      for (const entry of calls) {
+        if (!isRecord(entry)) continue;
+        const fn = isRecord(entry.function) ? entry.function : entry.function_call;
+        parts.push({
+          type: 'tool_call',
+          id: str(entry.id),
+          name: String(fn?.name ?? entry.custom?.name ?? ''),
+          arguments: stringify(fn?.arguments ?? entry.custom?.input ?? ''),
+        } as Part);
+      }
+      if (role === 'tool' || role === 'function') {
+        const response = parts.map(partText).join(' ');
+        input.messages.push({
+          role,
+          parts: [{ type: 'tool_call_response', id: str(m.tool_call_id), response } as Part],
+        });
+      } else {
+        input.messages.push({ role, parts });
+      }
+    }
+    // Predicted Outputs: text the provider receives with the request.
+    const prediction = params?.prediction;
+    if (isRecord(prediction) && prediction.content !== undefined) {
+      input.messages.push({ role: 'prediction', parts: contentParts(prediction.content) });
+    }
+    return input;
+  },
+  requestAttributes: params =>
+    withOutputType(commonAttributes(params, 'chat'), params?.response_format),
+  onResult(record, data) {
+    record.id = str(data?.id);
+    record.model = str(data?.model);
+    responseAttributes(record, data);
+    const choices = Array.isArray(data?.choices) ? data.choices : [];
+    for (const choice of choices) {
+      if (typeof choice?.finish_reason === 'string')
+        record.finishReasons.push(choice.finish_reason);
+    }
+    const message = choices[0]?.message;
+    record.appendText(message?.content);
+    if (Array.isArray(message?.tool_calls)) {
+      message.tool_calls.forEach((call: any, i: number) => {
+        record.toolCall(i, call?.id, call?.function?.name, call?.function?.arguments);
+      });
+    }
+    chatUsage(record, data?.usage);
+  },
+  onChunk(record, chunk) {
+    if (record.id === undefined) {
+      record.id = str(chunk?.id);
+      record.model = str(chunk?.model);
+      responseAttributes(record, chunk);
+    }
+    const choices = chunk?.choices;
+    if (Array.isArray(choices) && choices.length > 0) {
+      const choice = choices[0];
+      const delta = choice?.delta;
+      if (delta) {
+        if (delta.content) record.appendText(delta.content);
+        if (record.captureTools && Array.isArray(delta.tool_calls)) {
+          for (const call of delta.tool_calls) {
+            record.toolCall(
+              num(call?.index) ?? 0,
+              call?.id,
+              call?.function?.name,
+              call?.function?.arguments,
+            );
+          }
+        }
+      }
+      for (const c of choices) {
+        if (typeof c?.finish_reason === 'string') {
+          const i = smallIndex(c.index ?? 0);
+          if (i !== undefined) record.finishReasons[i] = c.finish_reason;
+        }
+      }
+    }
+    if (chunk?.usage) chatUsage(record, chunk.usage);
+  },
+};
