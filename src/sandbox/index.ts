@@ -4,7 +4,9 @@
  *
  * - agent routes at `/` (health, pre-check, audit, `/api/request` incl. AXON streaming, plans,
  *   connectors), in community mode: no license, no auth;
- * - model routes at `/v1` (OpenAI chat completions, responses, embeddings; Anthropic messages).
+ * - model routes at `/v1` (OpenAI chat completions, responses, embeddings, legacy completions,
+ *   images, speech; Anthropic messages, token counting, legacy completions, message batches),
+ *   the OpenAI ones also at `/openai/v1` for clients with that base path (groq-sdk).
  *
  * `startSandbox()` resolves once the port is bound. The handle counts requests, can stop and
  * restart the agent (to exercise fail-open), queue faults, and `close()` ends everything,
@@ -22,7 +24,7 @@ import { agentRoutes, renderAgentError } from './agent/routes.js';
 import { FAULT_HEADER, type Fault, FaultQueue, parseFault } from './faults.js';
 import { DEFAULT_MAX_BODY_BYTES, sendEnvelope } from './http/io.js';
 import { dispatch, type ErrorRenderer, type Route, type RouteContext } from './http/router.js';
-import { modelRoutes, renderModelError } from './model/routes.js';
+import { isModelPath, modelRoutes, renderModelError } from './model/routes.js';
 
 // Public surface (the `axonflow-otel/sandbox` entry): `startSandbox`, the handle and options types
 // below, and the types the handle's methods take and return. Left out on purpose: the fault header
@@ -76,7 +78,7 @@ export interface Sandbox {
   readonly port: number;
   /** Audit records so far, oldest first. */
   audits(): AuditRecord[];
-  /** Requests received on `/v1/*` (including faulted ones). */
+  /** Requests received on `/v1/*` and `/openai/v1/*` (including faulted ones). */
   modelRequests(): number;
   /** Requests received on agent routes (including those refused while stopped). */
   agentRequests(): number;
@@ -138,7 +140,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       sendEnvelope(res, 400, 'Invalid request target');
       return;
     }
-    const isModel = url.pathname === '/v1' || url.pathname.startsWith('/v1/');
+    const isModel = isModelPath(url.pathname);
     const family = isModel ? model : agent;
     family.count++;
     if (!isModel && outage !== undefined) {

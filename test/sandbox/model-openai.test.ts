@@ -224,7 +224,7 @@ describe('other routes and limits', () => {
   });
 
   it('answers unknown /v1 paths with an OpenAI-shaped 404', async () => {
-    const res = await postJson(`${sandbox().modelUrl}/completions`, { model: 'm' });
+    const res = await postJson(`${sandbox().modelUrl}/unknown`, { model: 'm' });
     expect(res.status).toBe(404);
     expect(res.body.error.type).toBe('invalid_request_error');
   });

@@ -1,9 +1,11 @@
 /**
- * `POST /v1/messages`, the Anthropic Messages API: a JSON `message`, or with `stream: true` the
- * full SSE lifecycle — `message_start`, `ping`, per content block `content_block_start` →
- * `content_block_delta` (`text_delta` / `input_json_delta`)… → `content_block_stop`, then
- * `message_delta` (stop reason, output usage) and `message_stop`. A tool call is a text block
- * ("I'll call the … tool.") followed by a `tool_use` block, as Claude answers.
+ * `POST /v1/messages` (also as `?beta=true`, the SDK's `beta.messages`), the Anthropic Messages
+ * API: a JSON `message`, or with `stream: true` the full SSE lifecycle — `message_start`, `ping`,
+ * per content block `content_block_start` → `content_block_delta` (`text_delta` /
+ * `input_json_delta`)… → `content_block_stop`, then `message_delta` (stop reason, output usage)
+ * and `message_stop`. A tool call is a text block ("I'll call the … tool.") followed by a
+ * `tool_use` block, as Claude answers. Also `POST /v1/messages/count_tokens`, and the request
+ * reading and message building that the Message Batches routes reuse.
  */
 
 import { HttpError, isRecord } from '../http/io.js';
@@ -28,18 +30,45 @@ import {
 } from './engine.js';
 import { countTokens, tokenPieces } from './tokenizer.js';
 
-export async function messages(call: ModelCall): Promise<void> {
-  const { body } = call;
-  const model = requireString(body, 'model');
+/** A Messages request, read and checked: what `generate()` needs plus the reply's model name. */
+export interface MessageRequest {
+  model: string;
+  maxTokens: number;
+  turns: ChatTurn[];
+  tools: ToolSpec[];
+  toolChoice: ToolChoice;
+}
+
+/** The prompt part of a Messages request, shared with `count_tokens` (which has no max_tokens). */
+export function readPrompt(
+  body: Record<string, unknown>,
+): Pick<MessageRequest, 'model' | 'turns' | 'tools' | 'toolChoice'> {
+  return {
+    model: requireString(body, 'model'),
+    turns: [...systemTurns(body.system), ...parseMessages(requireArray(body, 'messages'))],
+    tools: parseTools(optionalArray(body, 'tools')),
+    toolChoice: parseToolChoice(body.tool_choice),
+  };
+}
+
+export function readMessageRequest(body: Record<string, unknown>): MessageRequest {
+  // Checked in the API's order: model, then max_tokens, then the conversation.
+  requireString(body, 'model');
   const maxTokens = body.max_tokens;
   if (typeof maxTokens !== 'number' || !Number.isInteger(maxTokens) || maxTokens < 1) {
     throw new HttpError(400, 'max_tokens: Field required (a positive integer)');
   }
-  const turns = [...systemTurns(body.system), ...parseMessages(requireArray(body, 'messages'))];
-  const tools = parseTools(optionalArray(body, 'tools'));
-  const toolChoice = parseToolChoice(body.tool_choice);
-  const stream = optionalBoolean(body, 'stream');
-  const gen = generate({ turns, tools, toolChoice, maxTokens });
+  return { ...readPrompt(body), maxTokens };
+}
+
+/** The non-streaming `message` object for a request, as the API and a batch result carry it. */
+export function buildMessage(request: MessageRequest) {
+  const gen = generate({
+    turns: request.turns,
+    tools: request.tools,
+    toolChoice: request.toolChoice,
+    maxTokens: request.maxTokens,
+  });
   const blocks = contentBlocks(gen);
   const outputTokens = gen.outputTokens + countTokens(gen.toolPreamble);
   const stopReason = STOP[gen.finish];
@@ -47,7 +76,7 @@ export async function messages(call: ModelCall): Promise<void> {
     id: `msg_sbx${shortId()}`,
     type: 'message',
     role: 'assistant',
-    model,
+    model: request.model,
     content: blocks,
     stop_reason: stopReason,
     stop_sequence: null,
@@ -58,6 +87,14 @@ export async function messages(call: ModelCall): Promise<void> {
       cache_read_input_tokens: 0,
     },
   };
+  return { message, blocks, outputTokens, stopReason };
+}
+
+export async function messages(call: ModelCall): Promise<void> {
+  const { body } = call;
+  const request = readMessageRequest(body);
+  const stream = optionalBoolean(body, 'stream');
+  const { message, blocks, outputTokens, stopReason } = buildMessage(request);
 
   if (!stream) {
     sendModelJson(call, message);
@@ -107,6 +144,16 @@ export async function messages(call: ModelCall): Promise<void> {
   );
   const out = modelStream(call);
   if (await out.sendAll(frames)) out.end();
+}
+
+/**
+ * `POST /v1/messages/count_tokens`: `{input_tokens}`, the count a `messages.create` of the same
+ * request reports in `usage.input_tokens`.
+ */
+export function countMessageTokens(call: ModelCall): void {
+  const { turns } = readPrompt(call.body);
+  const inputTokens = turns.reduce((sum, turn) => sum + countTokens(turn.text), 0);
+  sendModelJson(call, { input_tokens: inputTokens });
 }
 
 const STOP: Record<Generation['finish'], string> = {

@@ -129,6 +129,33 @@ export function sendModelJson(call: ModelCall, body: unknown): void {
   res.write(text.slice(0, Math.floor(text.length / 2)), () => res.destroy());
 }
 
+/**
+ * Sends a binary reply (audio, a JSONL file), honouring a `cut` fault as `sendModelJson` does:
+ * half the bytes, then the socket is dropped.
+ */
+export function sendModelBytes(call: ModelCall, contentType: string, bytes: Buffer): void {
+  const { res } = call.ctx;
+  if (res.headersSent || res.destroyed) return;
+  res.writeHead(200, {
+    'content-type': contentType,
+    'content-length': bytes.length,
+    ...requestIdHeaders(call.provider),
+  });
+  if (call.fault?.kind !== 'cut') {
+    res.end(bytes);
+    return;
+  }
+  res.write(bytes.subarray(0, Math.floor(bytes.length / 2)), () => res.destroy());
+}
+
+/**
+ * A model call for a route without a request body (a GET or DELETE): only the fault the server
+ * chose applies, since there is no `model` field to name one.
+ */
+export function bodylessCall(ctx: RouteContext, provider: Provider): ModelCall {
+  return { ctx, body: {}, fault: ctx.fault, provider };
+}
+
 /** The reply stream of a model call: SSE with the provider's request-id header and its fault. */
 export function modelStream(call: ModelCall): SseStream {
   return new SseStream(call.ctx.res, {
