@@ -15,6 +15,13 @@ import { LRUCache } from 'lru-cache';
 /** A SHA-256 base64url key (43 characters) at two bytes a character, plus its map slot. */
 const KEY_BYTES = 43 * 2 + 64;
 
+/**
+ * The clock entries age by: lru-cache's default, `performance.now()`, but looked up at each read
+ * rather than kept from when lru-cache was loaded, so that a replaced `performance` (a test's fake
+ * clock) is the one used.
+ */
+const MONOTONIC = { now: () => performance.now() };
+
 export class DecisionCache<V extends object> {
   readonly #lru: LRUCache<string, V> | undefined;
   readonly #inflight = new Map<string, Promise<V>>();
@@ -30,6 +37,7 @@ export class DecisionCache<V extends object> {
           max: options.max,
           ttl: options.ttlMs,
           maxSize: options.maxBytes,
+          perf: MONOTONIC,
           // lru-cache wants a positive integer; the key (a 43-character hash) is counted too.
           sizeCalculation: value => Math.max(1, Math.ceil(sizeOf(value)) + KEY_BYTES),
         })

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { classifyEndpoint, osCacheDir, runHeartbeat } from '../../src/client/heartbeat.js';
+import { scaled } from '../helpers/child.js';
 import { json, type ScriptedAgent, startScriptedAgent } from '../helpers/scripted-agent.js';
 
 let checkpoint: ScriptedAgent;
@@ -140,7 +141,36 @@ describe('telemetry heartbeat', () => {
       budgetMs: 400,
     });
     expect(outcome).toBe('failed');
-    expect(performance.now() - started).toBeLessThan(1500);
+    // The budget went on /health: no ping was attempted after it.
+    expect(checkpoint.count('/health')).toBe(1);
+    expect(checkpoint.count('/v1/ping')).toBe(0);
+    // Gave up at its 400 ms budget, not at the 3 s default; the bound is generous, as a busy
+    // machine is slow.
+    expect(performance.now() - started).toBeLessThan(scaled(1500));
+  });
+
+  it('spends no leg of the budget that has less than 100 ms left (clock of the test)', async () => {
+    let clock = 1_000_000;
+    const now = () => clock;
+    checkpoint.handle((req, res) => {
+      // /health answers at once, but the test's clock says it took 301 ms of the 400.
+      if (req.path === '/health') clock += 301;
+      json(res, 200, { status: 'healthy' });
+    });
+    const options = {
+      endpoint: new URL(checkpoint.url),
+      mode: 'production' as const,
+      env: { AXONFLOW_CHECKPOINT_URL: `${checkpoint.url}/v1/ping` },
+      cacheDir,
+      now,
+    };
+    expect(await runHeartbeat({ ...options, budgetMs: 400 })).toBe('failed');
+    expect(checkpoint.count('/health')).toBe(1);
+    expect(checkpoint.count('/v1/ping')).toBe(0);
+    // A budget under 100 ms skips /health as well.
+    expect(await runHeartbeat({ ...options, budgetMs: 99 })).toBe('failed');
+    expect(checkpoint.count()).toBe(1);
+    await expect(stat(stamp())).rejects.toThrow();
   });
 
   it('reads at most 1 MiB of /health, and still pings without its fields', async () => {
