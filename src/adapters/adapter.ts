@@ -14,8 +14,20 @@ import type { CallInput, ResponseRecord } from './messages.js';
 export interface CallAdapter {
   /** `gen_ai.provider.name`: `openai`, `anthropic`, … */
   readonly provider: string;
-  /** `gen_ai.operation.name`. */
-  readonly operation: 'chat' | 'embeddings' | 'text_completion' | 'generate_content';
+  /**
+   * `gen_ai.operation.name`: a conventions value (`chat`, `embeddings`, `text_completion`,
+   * `generate_content`) where one fits, else our own (`count_tokens`, `batch`), named in the
+   * README's span tree.
+   */
+  readonly operation: string;
+  /**
+   * For a request that carries several independent prompts (a batch, a list of prompts): each
+   * one's input, checked one by one (a deny of any stops the whole request). Absent: `input`
+   * is the one prompt.
+   */
+  items?(body: any): CallInput[];
+  /** False for requests that produce no model output to audit (token counting). @default true */
+  readonly audited?: boolean;
   /**
    * The request as messages: every part the provider will see (see `messages.ts`). Governed, it
    * reads the body snapshot taken at the gate (plain JSON data, exactly what is sent); with

@@ -25,6 +25,8 @@ import { notice } from '../notices/index.js';
 import type { CallEnvironment, Instruments } from '../pipeline/governed-call.js';
 import * as sc from '../semconv/index.js';
 import { readSettings, reportSettingProblems } from '../settings/read.js';
+import { aiSdkModuleDefinitions } from './ai-sdk/patch.js';
+import { publishEnvironmentSource, withdrawEnvironmentSource } from './environment.js';
 import {
   type HookDependencies,
   wrapPrepareOptions,
@@ -35,11 +37,26 @@ import type { AxonFlowInstrumentationConfig, Provider } from './types.js';
 
 /** Supported SDK versions: the current major and the one before it. */
 export const SUPPORTED_VERSIONS = {
-  openai: ['>=6.0.0 <8'],
-  anthropic: ['>=0.60.0 <2'],
+  openai: ['>=4.0.0 <8'],
+  anthropic: ['>=0.24.0 <2'],
+  groq: ['>=0.5.0 <2'],
+  ai: ['>=5.0.0 <8'],
 } as const;
 
+/** The Stainless-generated client packages: module name, family, and the client class's export. */
+const STAINLESS_PACKAGES: ReadonlyArray<{
+  module: string;
+  family: StainlessFamily;
+  root: string;
+}> = [
+  { module: 'openai', family: 'openai', root: 'OpenAI' },
+  { module: '@anthropic-ai/sdk', family: 'anthropic', root: 'Anthropic' },
+  { module: 'groq-sdk', family: 'groq', root: 'Groq' },
+];
+
 type AnyFunction = (this: unknown, ...args: any[]) => any;
+
+const ALL_PROVIDERS: Provider[] = ['openai', 'anthropic', 'groq', 'ai'];
 
 interface NormalizedConfig extends AxonFlowInstrumentationConfig {
   governance: boolean;
@@ -86,6 +103,17 @@ export class AxonFlowInstrumentation extends InstrumentationBase<AxonFlowInstrum
     super(PACKAGE_NAME, PACKAGE_VERSION, config);
   }
 
+  /** Also makes this instance the one the explicit API (`governClient`, the AI SDK middleware) uses. */
+  override enable(): void {
+    super.enable();
+    publishEnvironmentSource(this);
+  }
+
+  override disable(): void {
+    super.disable();
+    withdrawEnvironmentSource(this);
+  }
+
   override setConfig(config: AxonFlowInstrumentationConfig = {}): void {
     // Invalid values are reported (once) by the settings layer and replaced by their defaults.
     const { settings, problems } = readSettings();
@@ -100,7 +128,7 @@ export class AxonFlowInstrumentation extends InstrumentationBase<AxonFlowInstrum
         0,
         config.responseSummaryChars ?? settings.AXONFLOW_RESPONSE_SUMMARY_CHARS,
       ),
-      enabledProviders: config.enabledProviders ?? ['openai', 'anthropic'],
+      enabledProviders: config.enabledProviders ?? ALL_PROVIDERS,
     };
     if (config.client !== undefined || !normalized.governance) this._client = undefined;
     super.setConfig(normalized);
@@ -153,67 +181,57 @@ export class AxonFlowInstrumentation extends InstrumentationBase<AxonFlowInstrum
 
   protected init() {
     const config = this._config as NormalizedConfig;
+    const families = config.enabledProviders ?? ALL_PROVIDERS;
     const definitions: InstrumentationNodeModuleDefinition[] = [];
-    const providers = config.enabledProviders ?? ['openai', 'anthropic'];
-    if (providers.includes('openai')) {
+    for (const pkg of STAINLESS_PACKAGES) {
+      if (!families.includes(pkg.family)) continue;
       definitions.push(
         new InstrumentationNodeModuleDefinition(
-          'openai',
+          pkg.module,
           // Every version is offered to us, so that one outside the range is named, not skipped.
           ['*'],
-          (exports, version) =>
-            this._supported('openai', version) ? this._patchOpenAI(exports) : exports,
-          exports => this._unpatchOpenAI(exports),
+          (exports, version) => {
+            if (this._supported(pkg.family, pkg.module, version)) {
+              this._patchClient(moduleRoot(exports, pkg.root)?.prototype, pkg.family);
+            }
+            return exports;
+          },
+          exports => this._unpatchClient(moduleRoot(exports, pkg.root)?.prototype),
         ),
       );
     }
-    if (providers.includes('anthropic')) {
+    if (families.includes('ai')) {
       definitions.push(
-        new InstrumentationNodeModuleDefinition(
-          '@anthropic-ai/sdk',
-          ['*'],
-          (exports, version) =>
-            this._supported('anthropic', version) ? this._patchAnthropic(exports) : exports,
-          exports => this._unpatchAnthropic(exports),
-        ),
+        ...aiSdkModuleDefinitions({
+          environment: family => this.environmentFor(family),
+          diag: this._diag,
+          supported: (module, version) => this._supported('ai', module, version),
+          wrap: (target, name, wrapper) => this._wrap(target, name, wrapper),
+          unwrap: (target, name) => this._unwrap(target, name),
+        }),
       );
     }
     return definitions;
   }
 
   /** True when `version` is in the supported range; otherwise says so on stderr, once. */
-  private _supported(provider: Provider, version: string | undefined): boolean {
-    const range = SUPPORTED_VERSIONS[provider][0];
+  private _supported(family: Provider, module: string, version: string | undefined): boolean {
+    const range = SUPPORTED_VERSIONS[family][0];
     if (version === undefined || satisfies(version, range)) return true;
-    const name = provider === 'openai' ? 'openai' : '@anthropic-ai/sdk';
     notice(
-      `unsupported:${name}@${version}`,
-      `${name} ${version} is loaded but outside the supported range (${range}): its calls are NOT governed or traced. Install a supported version.`,
+      `unsupported:${module}@${version}`,
+      `${module} ${version} is loaded but outside the supported range (${range}): its calls are NOT governed or traced. Install a supported version.`,
       { everyMs: Number.POSITIVE_INFINITY },
     );
     return false;
   }
 
-  private _patchOpenAI(exports: any): any {
-    this._patchClient(moduleRoot(exports, 'OpenAI')?.prototype, 'openai');
-    return exports;
-  }
-
-  private _unpatchOpenAI(exports: any): void {
-    this._unpatchClient(moduleRoot(exports, 'OpenAI')?.prototype);
-  }
-
-  private _patchAnthropic(exports: any): any {
-    this._patchClient(moduleRoot(exports, 'Anthropic')?.prototype, 'anthropic');
-    return exports;
-  }
-
-  private _unpatchAnthropic(exports: any): void {
-    this._unpatchClient(moduleRoot(exports, 'Anthropic')?.prototype);
-  }
-
-  /** The environment of a call, or undefined when the family must not be instrumented now. */
-  private _environment(family: StainlessFamily): CallEnvironment | undefined {
+  /**
+   * The environment of a call, or undefined when the family must not be instrumented now.
+   * Internal: the patch layers and the explicit API call it.
+   * @internal
+   */
+  environmentFor(family: Provider): CallEnvironment | undefined {
     const config = this._config as NormalizedConfig;
     if (!this.isEnabled() || !config.enabledProviders.includes(family)) return undefined;
     return {
@@ -233,7 +251,7 @@ export class AxonFlowInstrumentation extends InstrumentationBase<AxonFlowInstrum
    */
   private _patchClient(clientProto: any, family: StainlessFamily): void {
     const deps: HookDependencies = {
-      environment: f => this._environment(f),
+      environment: f => this.environmentFor(f),
       diag: this._diag,
     };
     const requestOwner = ownerOf(clientProto, 'request');

@@ -5,7 +5,12 @@
 import type { InstrumentationConfig } from '@opentelemetry/instrumentation';
 import type { AxonFlowClient } from '../client/client.js';
 
-export type Provider = 'openai' | 'anthropic';
+/**
+ * A client family the instrumentation patches: `openai`, `@anthropic-ai/sdk` (with
+ * `@anthropic-ai/bedrock-sdk` and `@anthropic-ai/vertex-sdk`), `groq-sdk`, and `ai` (the Vercel AI
+ * SDK, whatever its provider).
+ */
+export type Provider = 'openai' | 'anthropic' | 'groq' | 'ai';
 
 export interface AxonFlowInstrumentationConfig extends InstrumentationConfig {
   /**
@@ -34,6 +39,6 @@ export interface AxonFlowInstrumentationConfig extends InstrumentationConfig {
    * AxonFlow, never into a span attribute. @default 100 (`AXONFLOW_RESPONSE_SUMMARY_CHARS`)
    */
   responseSummaryChars?: number;
-  /** Which SDKs to patch. @default ['openai', 'anthropic'] */
+  /** Which client families to instrument. @default all of them: ['openai', 'anthropic', 'groq', 'ai'] */
   enabledProviders?: Provider[];
 }

@@ -121,6 +121,8 @@ export class GovernedCall {
     this.#adapter = adapter;
     this.#origin = origin;
     const attributes = { ...adapter.requestAttributes(body), ...origin.server };
+    // One protocol, several providers (OpenAI-compatible APIs): the adapter's provider wins.
+    attributes[sc.ATTR_GEN_AI_PROVIDER_NAME] = adapter.provider;
     this.#model = String(attributes[sc.ATTR_GEN_AI_REQUEST_MODEL] ?? '');
     this.#metricAttrs = {
       [sc.ATTR_GEN_AI_OPERATION_NAME]: adapter.operation,
@@ -184,10 +186,12 @@ export class GovernedCall {
     if (snapshot !== undefined) options.body = snapshot.value;
     this.#checkedJson = json;
     this.#state.reset();
-    let input: CallInput;
+    let inputs: CallInput[];
     try {
-      input = this.#adapter.input(snapshot?.value);
+      const input = this.#adapter.input(snapshot?.value);
       if (this.#env.captureContent) this.#captureInput(input);
+      const items = this.#adapter.items?.(snapshot?.value);
+      inputs = items !== undefined && items.length > 1 ? items : [input];
     } catch (err) {
       // Our bug (the snapshot is plain data): the call goes ahead, as on any of our failures.
       this.#env.diag.error('axonflow-otel: could not read the request; it is not checked', err);
@@ -201,7 +205,7 @@ export class GovernedCall {
       this.span.setAttributes(decisionAttributes(decision).call);
       return;
     }
-    this.#startPreCheck(client, input);
+    this.#startPreChecks(client, inputs);
   }
 
   #noticeUnreadable(): void {
@@ -211,13 +215,28 @@ export class GovernedCall {
     );
   }
 
-  #startPreCheck(client: AxonFlowClient, input: CallInput): void {
-    const query = renderPrompt(input);
-    if (query.trim().length === 0) {
+  /**
+   * One pre-check per prompt (one, except for batches), each under its own `axonflow.pre_check`
+   * span; the call's decision is the strictest of theirs: a deny, else a block, else a fail-open,
+   * else the first allow.
+   */
+  #startPreChecks(client: AxonFlowClient, inputs: CallInput[]): void {
+    const queries = inputs.map(renderPrompt).filter(query => query.trim().length > 0);
+    if (queries.length === 0) {
       this.#state.decide({ kind: 'skipped', reason: 'no_prompt' }, false);
       this.span.setAttribute(sc.ATTR_AXONFLOW_DECISION, sc.DECISION_SKIPPED);
       return;
     }
+    const checks = queries.map(query => this.#preCheck(client, query));
+    if (checks.every(check => !(check instanceof Promise))) {
+      this.#decideCall(checks as Decision[]);
+      return;
+    }
+    this.#state.check(Promise.all(checks).then(decisions => this.#decideCall(decisions)));
+  }
+
+  /** One pre-check: its decision, from the cache at once, or from the agent. */
+  #preCheck(client: AxonFlowClient, query: string): Decision | Promise<Decision> {
     const callContext = getAxonFlowContext(this.#origin.parent);
     const preSpan = this.#env.tracer.startSpan(
       sc.SPAN_PRE_CHECK,
@@ -237,19 +256,14 @@ export class GovernedCall {
     if (callContext?.userToken) request.userToken = callContext.userToken;
     if (callContext?.dataSources) request.dataSources = callContext.dataSources;
     const known = peekDecision(client, request);
-    if (known !== undefined) {
-      this.#onDecision(known, client, preSpan, started);
-      return;
-    }
+    if (known !== undefined) return this.#onDecision(known, client, preSpan, started);
     // Under the pre-check span: the request carries its trace context to the agent.
-    this.#state.check(
-      context
-        .with(trace.setSpan(this.context, preSpan), () => client.preCheck(request))
-        .then(
-          result => this.#onDecision(result, client, preSpan, started),
-          err => this.#settle(decisionFromError(err, client.mode), preSpan, started),
-        ),
-    );
+    return context
+      .with(trace.setSpan(this.context, preSpan), () => client.preCheck(request))
+      .then(
+        result => this.#onDecision(result, client, preSpan, started),
+        err => this.#recordPreCheck(decisionFromError(err, client.mode), preSpan, started),
+      );
   }
 
   #onDecision(
@@ -265,19 +279,17 @@ export class GovernedCall {
       this.#env.diag.error('axonflow-otel: could not read the pre-check decision', err);
       decision = { kind: 'fail_open', reason: 'instrumentation_error', result: undefined };
     }
-    return this.#settle(decision, preSpan, started);
+    return this.#recordPreCheck(decision, preSpan, started);
   }
 
-  /** Records the decision on both spans and the metrics, ends the pre-check span. */
-  #settle(decision: Decision, preSpan: Span, started: number): Decision {
-    this.#state.decide(decision, true);
+  /** Records one pre-check's decision on its span and the metrics, and ends the span. */
+  #recordPreCheck(decision: Decision, preSpan: Span, started: number): Decision {
     try {
       const attrs = decisionAttributes(decision);
       preSpan.setAttributes(attrs.preCheck);
       const failure = decisionFailure(decision);
       if (failure !== undefined)
         preSpan.setStatus({ code: SpanStatusCode.ERROR, message: failure });
-      this.span.setAttributes(attrs.call);
       const metricAttrs = { ...this.#metricAttrs, [sc.ATTR_AXONFLOW_DECISION]: decision.kind };
       this.#env.instruments.preCheckDuration.record(
         (performance.now() - started) / 1000,
@@ -287,8 +299,24 @@ export class GovernedCall {
     } catch (err) {
       this.#env.diag.error('axonflow-otel: could not record the pre-check decision', err);
     }
-    // Last: a throwing span processor must not cost the call span its decision attributes.
+    // Last: a throwing span processor must not cost the call its decision.
     safeEnd(preSpan);
+    return decision;
+  }
+
+  /** The call's decision from its pre-checks', on the call span. */
+  #decideCall(decisions: Decision[]): Decision {
+    const decision =
+      decisions.find(d => d.kind === 'deny') ??
+      decisions.find(d => d.kind === 'error') ??
+      decisions.find(d => d.kind === 'fail_open') ??
+      (decisions[0] as Decision);
+    this.#state.decide(decision, true);
+    try {
+      this.span.setAttributes(decisionAttributes(decision).call);
+    } catch (err) {
+      this.#env.diag.error('axonflow-otel: could not record the call decision', err);
+    }
     return decision;
   }
 
@@ -372,7 +400,9 @@ export class GovernedCall {
       }
       span.setAttributes(attrs);
       this.#recordMetrics(now, err);
-      if (this.#state.governed && this.#state.delegated) this.#handOffAudit(now, err, skip);
+      if (this.#state.governed && this.#state.delegated && this.#adapter.audited !== false) {
+        this.#handOffAudit(now, err, skip);
+      }
       if (this.#delegate && err !== undefined) {
         this.#delegate.setStatus({ code: SpanStatusCode.ERROR });
         this.#delegate.setAttribute(sc.ATTR_ERROR_TYPE, errorType(err));

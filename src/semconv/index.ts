@@ -52,6 +52,8 @@ export const GEN_AI_USAGE_PREFIX = 'gen_ai.usage.';
 export const ATTR_GEN_AI_OUTPUT_TYPE = 'gen_ai.output.type';
 export const GEN_AI_OUTPUT_TYPE_TEXT = 'text';
 export const GEN_AI_OUTPUT_TYPE_JSON = 'json';
+export const GEN_AI_OUTPUT_TYPE_IMAGE = 'image';
+export const GEN_AI_OUTPUT_TYPE_SPEECH = 'speech';
 export const ATTR_GEN_AI_EMBEDDINGS_DIMENSION_COUNT = 'gen_ai.embeddings.dimension.count';
 /** The finish reason of a response that ends with tool calls (output-message `finish_reason`). */
 export const FINISH_REASON_TOOL_CALL = 'tool_call';
@@ -84,6 +86,15 @@ export const DECISION_ALLOW = 'allow';
 export const DECISION_DENY = 'deny';
 export const DECISION_FAIL_OPEN = 'fail_open';
 export const DECISION_SKIPPED = 'skipped';
+
+/** `gen_ai.operation.name` values: the conventions' own, where one fits the request. */
+export const GEN_AI_OPERATION_CHAT = 'chat';
+export const GEN_AI_OPERATION_EMBEDDINGS = 'embeddings';
+export const GEN_AI_OPERATION_TEXT_COMPLETION = 'text_completion';
+export const GEN_AI_OPERATION_GENERATE_CONTENT = 'generate_content';
+/** Ours, for requests that send model input but fit no conventions value. */
+export const OPERATION_COUNT_TOKENS = 'count_tokens';
+export const OPERATION_BATCH = 'batch';
 
 export const SPAN_PRE_CHECK = 'axonflow.pre_check';
 export const SPAN_DELEGATE = 'axonflow.delegate';

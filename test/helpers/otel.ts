@@ -32,6 +32,9 @@ let contextManager: AsyncLocalStorageContextManager | undefined;
 export interface SdkModules {
   openai?: unknown;
   anthropic?: unknown;
+  groq?: unknown;
+  /** The `ai` package (the Vercel AI SDK). */
+  ai?: unknown;
 }
 
 export function setupHarness(
@@ -85,11 +88,17 @@ export function attachModules(
   // The instrumentation's live definitions (getModuleDefinitions() would build new ones).
   const modules = (instrumentation as unknown as { _modules: { name: string }[] })._modules;
   instrumentation.disable();
+  const byName: Record<string, [unknown, string]> = {
+    openai: [sdk.openai ?? openaiModule, '7.0.0'],
+    '@anthropic-ai/sdk': [sdk.anthropic ?? anthropicModule, '1.0.0'],
+    'groq-sdk': [sdk.groq, '1.0.0'],
+    ai: [sdk.ai, '7.0.0'],
+  };
   for (const def of modules) {
-    const mod =
-      def.name === 'openai' ? (sdk.openai ?? openaiModule) : (sdk.anthropic ?? anthropicModule);
+    const [mod, version] = byName[def.name] ?? [undefined, ''];
+    if (mod === undefined) continue;
     (def as { moduleExports?: unknown }).moduleExports = mod;
-    (def as { moduleVersion?: string }).moduleVersion = def.name === 'openai' ? '7.0.0' : '1.0.0';
+    (def as { moduleVersion?: string }).moduleVersion = version;
   }
   instrumentation.enable();
 }

@@ -42,5 +42,15 @@ describe('semantic conventions', () => {
     }
     expect(sc.GEN_AI_OUTPUT_TYPE_TEXT).toBe(conventions.GEN_AI_OUTPUT_TYPE_VALUE_TEXT);
     expect(sc.GEN_AI_OUTPUT_TYPE_JSON).toBe(conventions.GEN_AI_OUTPUT_TYPE_VALUE_JSON);
+    expect(sc.GEN_AI_OUTPUT_TYPE_IMAGE).toBe(conventions.GEN_AI_OUTPUT_TYPE_VALUE_IMAGE);
+    expect(sc.GEN_AI_OUTPUT_TYPE_SPEECH).toBe(conventions.GEN_AI_OUTPUT_TYPE_VALUE_SPEECH);
+    expect(sc.GEN_AI_OPERATION_CHAT).toBe(conventions.GEN_AI_OPERATION_NAME_VALUE_CHAT);
+    expect(sc.GEN_AI_OPERATION_EMBEDDINGS).toBe(conventions.GEN_AI_OPERATION_NAME_VALUE_EMBEDDINGS);
+    expect(sc.GEN_AI_OPERATION_TEXT_COMPLETION).toBe(
+      conventions.GEN_AI_OPERATION_NAME_VALUE_TEXT_COMPLETION,
+    );
+    expect(sc.GEN_AI_OPERATION_GENERATE_CONTENT).toBe(
+      conventions.GEN_AI_OPERATION_NAME_VALUE_GENERATE_CONTENT,
+    );
   });
 });

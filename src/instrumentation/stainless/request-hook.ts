@@ -23,6 +23,7 @@ import {
   type Span,
   trace,
 } from '@opentelemetry/api';
+import type { CallAdapter } from '../../adapters/adapter.js';
 import { notice } from '../../notices/index.js';
 import {
   type CallEnvironment,
@@ -56,6 +57,28 @@ interface StainlessRequest extends ObservedRequest {
 }
 
 const serverAttrCache = new WeakMap<object, Attributes>();
+const azureAdapters = new WeakMap<CallAdapter, CallAdapter>();
+
+/** `AzureOpenAI` (or a subclass): the same protocols, served by Azure. */
+function isAzure(client: unknown): boolean {
+  for (
+    let p = Object.getPrototypeOf(client ?? {});
+    p && p !== Object.prototype;
+    p = Object.getPrototypeOf(p)
+  ) {
+    if ((p.constructor as { name?: string } | undefined)?.name === 'AzureOpenAI') return true;
+  }
+  return false;
+}
+
+function azure(adapter: CallAdapter): CallAdapter {
+  let found = azureAdapters.get(adapter);
+  if (found === undefined) {
+    found = { ...adapter, provider: 'azure.ai.openai' };
+    azureAdapters.set(adapter, found);
+  }
+  return found;
+}
 let bypassWarned = false;
 
 /** `server.address` / `server.port` from the client's `baseURL`. */
@@ -235,7 +258,8 @@ function enterGate(
   if (request.passThrough) return undefined;
   let call = request.call;
   if (call === undefined) {
-    const adapter = route(request.family, options?.method, options?.path);
+    const routed = route(request.family, options?.method, options?.path);
+    const adapter = routed && isAzure(client) ? azure(routed) : routed;
     if (adapter === undefined) {
       request.passThrough = true;
       return undefined;

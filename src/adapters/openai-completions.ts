@@ -1,0 +1,79 @@
+/**
+ * Adapter for OpenAI legacy Completions (`POST /completions`): `prompt` is a string, a list of
+ * strings (one completion per prompt: checked one by one), or token ids, which cannot be read as
+ * text and are checked as the placeholder `[tokens]`. `suffix` is part of the input too.
+ */
+import * as sc from '../semconv/index.js';
+import type { CallAdapter } from './adapter.js';
+import {
+  type CallInput,
+  num,
+  type Part,
+  placeholder,
+  type ResponseRecord,
+  smallIndex,
+  str,
+} from './messages.js';
+import { commonAttributes, responseAttributes } from './openai-common.js';
+
+function promptParts(prompt: unknown): Part[] {
+  if (typeof prompt === 'string') return [{ type: 'text', content: prompt }];
+  if (typeof prompt === 'number' || Array.isArray(prompt)) return [placeholder('tokens')];
+  return [];
+}
+
+/** One input per prompt of the request, each with the shared `suffix`. */
+function prompts(body: any): CallInput[] {
+  const raw = body?.prompt;
+  const list: unknown[] =
+    Array.isArray(raw) && raw.some(p => typeof p === 'string' || Array.isArray(p)) ? raw : [raw];
+  const suffix = typeof body?.suffix === 'string' ? [{ type: 'text', content: body.suffix }] : [];
+  return list.map(prompt => ({
+    system: [],
+    messages: [{ role: 'user', parts: [...promptParts(prompt), ...(suffix as Part[])] }],
+  }));
+}
+
+function completionUsage(record: ResponseRecord, usage: any): void {
+  if (!usage || typeof usage !== 'object') return;
+  record.inputTokens = num(usage.prompt_tokens) ?? record.inputTokens;
+  record.outputTokens = num(usage.completion_tokens) ?? record.outputTokens;
+}
+
+export const openaiCompletions: CallAdapter = {
+  provider: 'openai',
+  operation: sc.GEN_AI_OPERATION_TEXT_COMPLETION,
+  input: body => {
+    const all = prompts(body);
+    return { system: [], messages: all.flatMap(input => input.messages) };
+  },
+  items: prompts,
+  requestAttributes: body => commonAttributes(body, sc.GEN_AI_OPERATION_TEXT_COMPLETION),
+  onResult(record, data) {
+    record.id = str(data?.id);
+    record.model = str(data?.model);
+    responseAttributes(record, data);
+    const choices = Array.isArray(data?.choices) ? data.choices : [];
+    for (const choice of choices) {
+      if (typeof choice?.finish_reason === 'string')
+        record.finishReasons.push(choice.finish_reason);
+    }
+    record.appendText(choices[0]?.text);
+    completionUsage(record, data?.usage);
+  },
+  onChunk(record, chunk) {
+    if (record.id === undefined) {
+      record.id = str(chunk?.id);
+      record.model = str(chunk?.model);
+    }
+    const choices = Array.isArray(chunk?.choices) ? chunk.choices : [];
+    for (const choice of choices) {
+      const i = smallIndex(choice?.index ?? 0);
+      if (i === 0 && typeof choice?.text === 'string') record.appendText(choice.text);
+      if (i !== undefined && typeof choice?.finish_reason === 'string') {
+        record.finishReasons[i] = choice.finish_reason;
+      }
+    }
+    if (chunk?.usage) completionUsage(record, chunk.usage);
+  },
+};
