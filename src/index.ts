@@ -56,6 +56,8 @@ export {
   type AxonFlowCallContext,
   AxonFlowInstrumentation,
   type AxonFlowInstrumentationConfig,
+  type GovernClientOptions,
+  governClient,
   type Provider,
   SUPPORTED_VERSIONS,
   withAxonFlowContext,

@@ -44,6 +44,7 @@ const SURFACE: Record<'.' | './client' | './sandbox' | './register', Surface> = 
       'TimeoutError',
       'UnavailableError',
       'UncheckedRequestError',
+      'governClient',
       'withAxonFlowContext',
     ],
     types: [
@@ -64,6 +65,7 @@ const SURFACE: Record<'.' | './client' | './sandbox' | './register', Surface> = 
       'CallOptions',
       'FailOpenReason',
       'GatePolicy',
+      'GovernClientOptions',
       'Mode',
       'PreCheckRequest',
       'PreCheckResult',

@@ -10,5 +10,6 @@
  * `withAxonFlowContext` set); `satisfies` (the version range check).
  */
 export { type AxonFlowCallContext, withAxonFlowContext } from '../pipeline/call-context.js';
+export { type GovernClientOptions, governClient } from './explicit.js';
 export { AxonFlowInstrumentation, SUPPORTED_VERSIONS } from './instrumentation.js';
 export type { AxonFlowInstrumentationConfig, Provider } from './types.js';
