@@ -43,6 +43,14 @@ export const SUPPORTED_VERSIONS = {
   ai: ['>=5.0.0 <8'],
 } as const;
 
+/** The module names each client family patches: what an ES module loader hook must include. */
+export const PROVIDER_MODULES: Readonly<Record<Provider, readonly string[]>> = {
+  openai: ['openai'],
+  anthropic: ['@anthropic-ai/sdk'],
+  groq: ['groq-sdk'],
+  ai: ['ai'],
+};
+
 /** The Stainless-generated client packages: module name, family, and the client class's export. */
 const STAINLESS_PACKAGES: ReadonlyArray<{
   module: string;

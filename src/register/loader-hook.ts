@@ -18,6 +18,15 @@ interface SyncHooks {
 
 const REGISTERED = Symbol.for('axonflow-otel.loader-hook');
 
+/** The process runs code from `-e`, `-p` or stdin rather than from a file. */
+function evaluatesInlineCode(): boolean {
+  return (
+    (process as { _eval?: unknown })._eval !== undefined ||
+    process.argv[1] === undefined ||
+    process.argv[1] === '-'
+  );
+}
+
 export function registerLoaderHook(
   requireFn: (id: string) => unknown,
   parentUrl: string,
@@ -28,7 +37,10 @@ export function registerLoaderHook(
   if (g[REGISTERED]) return;
   g[REGISTERED] = true;
   const sync = requireFn('import-in-the-middle/register-hooks.mjs') as SyncHooks;
-  if (sync.supportsSyncHooks()) {
+  // Code given with `-e` / `-p` (and piped to stdin) is loaded through the synchronous hook's
+  // builtin-module path, where import-in-the-middle reads `module` as a file and the process dies
+  // (ENOENT): such processes get the asynchronous hook.
+  if (sync.supportsSyncHooks() && !evaluatesInlineCode()) {
     sync.register({ include });
     return;
   }

@@ -32,7 +32,7 @@ import {
   TraceIdRatioBasedSampler,
 } from '@opentelemetry/sdk-trace';
 import { AxonFlowClient } from '../client/client.js';
-import { AxonFlowInstrumentation } from '../instrumentation/instrumentation.js';
+import { AxonFlowInstrumentation, PROVIDER_MODULES } from '../instrumentation/instrumentation.js';
 import type { Provider } from '../instrumentation/types.js';
 import { notice } from '../notices/index.js';
 import { AxonFlowAuditSpanProcessor } from '../processor/processor.js';
@@ -137,7 +137,7 @@ function start(env: Record<string, string | undefined>): RegisterHandle | undefi
   try {
     const settings = readRegisterSettings(env);
     reportSettingProblems(settings.problems);
-    const providers = (['openai', 'anthropic'] as const).filter(p =>
+    const providers = (['openai', 'anthropic', 'groq', 'ai'] as const).filter(p =>
       settings.components.has(p),
     ) as Provider[];
     if (providers.length === 0) return undefined;
@@ -152,7 +152,7 @@ function start(env: Record<string, string | undefined>): RegisterHandle | undefi
     // after module.register() can fail inside Node's hook machinery ("resolveSync() is not
     // implemented").
     const exporters = joinExisting || settings.sdkDisabled ? undefined : exportProcessors(settings);
-    registerEsmHook(providers.map(p => (p === 'openai' ? 'openai' : '@anthropic-ai/sdk')));
+    registerEsmHook(providers.flatMap(p => PROVIDER_MODULES[p]));
     const auditProcessor =
       client && settings.components.has('axonflow-audit')
         ? new AxonFlowAuditSpanProcessor({ client })

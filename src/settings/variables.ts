@@ -150,7 +150,7 @@ export const SAMPLERS = [
 ] as const;
 export const LOG_LEVELS = ['none', 'error', 'warn', 'info', 'debug', 'verbose', 'all'] as const;
 /** Names accepted by OTEL_NODE_ENABLED_INSTRUMENTATIONS / OTEL_NODE_DISABLED_INSTRUMENTATIONS. */
-export const COMPONENT_NAMES = ['openai', 'anthropic', 'axonflow-audit'] as const;
+export const COMPONENT_NAMES = ['openai', 'anthropic', 'groq', 'ai', 'axonflow-audit'] as const;
 /** Content-capture values other instrumentations use, read as booleans here. */
 const CAPTURE_TRUE = ['span_only', 'span_and_event', 'event_only'];
 const CAPTURE_FALSE = ['no_content'];
@@ -500,7 +500,7 @@ export const VARIABLES = {
     name: 'OTEL_NODE_ENABLED_INSTRUMENTATIONS',
     default: undefined,
     defaultText: 'all',
-    meaning: 'Only these: `openai`, `anthropic`, `axonflow-audit`',
+    meaning: 'Only these: `openai`, `anthropic`, `groq`, `ai` (the Vercel AI SDK), `axonflow-audit`',
     parse: componentList,
   }),
   OTEL_NODE_DISABLED_INSTRUMENTATIONS: v<ComponentName[]>({

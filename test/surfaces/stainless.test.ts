@@ -4,6 +4,8 @@
  * prompt the sandbox denies rejects with `AXONFLOW_POLICY_VIOLATION` and the model is never
  * called) and checked exactly once. In process; `register.test.ts` covers the register entry.
  */
+
+import { createRequire } from 'node:module';
 import * as anthropicV1 from '@anthropic-ai/sdk';
 import * as anthropicV0 from 'anthropic-sdk-v0';
 import * as anthropicV024 from 'anthropic-sdk-v024';
@@ -16,8 +18,6 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { AxonFlowClient } from '../../src/index.js';
 import { type Sandbox, startSandbox } from '../../src/sandbox/index.js';
 import { type Harness, type SdkModules, setupHarness } from '../helpers/otel.js';
-
-const DENIED = 'Please store my SSN 123-45-6789';
 
 let sandbox: Sandbox;
 let client: AxonFlowClient;
@@ -48,172 +48,18 @@ interface Surface {
   call(sdk: any, prompt: string): Promise<unknown>;
 }
 
-async function drain(stream: AsyncIterable<unknown>): Promise<void> {
-  for await (const _ of stream) {
-    // read to the end
-  }
-}
-
-const OPENAI_SURFACES: Surface[] = [
-  {
-    name: 'chat.completions.create',
-    span: 'chat m',
-    operation: 'chat',
-    call: (c, p) =>
-      c.chat.completions.create({ model: 'm', messages: [{ role: 'user', content: p }] }),
-  },
-  {
-    name: 'chat.completions.create, streamed',
-    span: 'chat m',
-    operation: 'chat',
-    call: async (c, p) =>
-      drain(
-        await c.chat.completions.create({
-          model: 'm',
-          stream: true,
-          messages: [{ role: 'user', content: p }],
-        }),
-      ),
-  },
-  {
-    name: 'responses.create',
-    span: 'chat m',
-    operation: 'chat',
-    call: (c, p) => c.responses.create({ model: 'm', input: p }),
-  },
-  {
-    name: 'embeddings.create',
-    span: 'embeddings e',
-    operation: 'embeddings',
-    call: (c, p) => c.embeddings.create({ model: 'e', input: p }),
-  },
-  {
-    name: 'completions.create (legacy)',
-    span: 'text_completion i',
-    operation: 'text_completion',
-    call: (c, p) => c.completions.create({ model: 'i', prompt: p }),
-  },
-  {
-    name: 'completions.create (legacy), streamed',
-    span: 'text_completion i',
-    operation: 'text_completion',
-    call: async (c, p) =>
-      drain(await c.completions.create({ model: 'i', prompt: p, stream: true })),
-  },
-  {
-    name: 'completions.create (legacy) with a list of prompts, checked one by one',
-    span: 'text_completion i',
-    operation: 'text_completion',
-    preChecks: 2,
-    call: (c, p) => c.completions.create({ model: 'i', prompt: ['Say hello', p] }),
-  },
-  {
-    name: 'images.generate',
-    span: 'generate_content gpt-image-1',
-    operation: 'generate_content',
-    call: (c, p) => c.images.generate({ model: 'gpt-image-1', prompt: p }),
-  },
-  {
-    name: 'audio.speech.create',
-    span: 'generate_content tts-1',
-    operation: 'generate_content',
-    call: async (c, p) =>
-      (await c.audio.speech.create({ model: 'tts-1', voice: 'alloy', input: p })).arrayBuffer(),
-  },
-  {
-    name: 'client.post() of a model endpoint',
-    span: 'chat m',
-    operation: 'chat',
-    call: (c, p) =>
-      c.post('/chat/completions', {
-        body: { model: 'm', messages: [{ role: 'user', content: p }] },
-      }),
-  },
-];
+const require_ = createRequire(import.meta.url);
+const { surfacesOf, ALLOWED, DENIED } = require_('./apps/surface-calls.cjs') as {
+  surfacesOf(family: string, line: string): Surface[];
+  ALLOWED: string;
+  DENIED: string;
+};
 
 const OPENAI_LINES: Array<[string, any]> = [
-  ['openai 4', openaiV4],
-  ['openai 5', openaiV5],
-  ['openai 6', openaiV6],
-  ['openai 7', openaiV7],
-];
-
-const messages = (p: string) => ({
-  model: 'c',
-  max_tokens: 32,
-  messages: [{ role: 'user', content: p }],
-});
-
-const ANTHROPIC_SURFACES: Array<Surface & { lines: string[] }> = [
-  {
-    name: 'messages.create',
-    span: 'chat c',
-    operation: 'chat',
-    lines: ['0.24', '0.x', '1.x'],
-    call: (c, p) => c.messages.create(messages(p)),
-  },
-  {
-    name: 'messages.create, streamed',
-    span: 'chat c',
-    operation: 'chat',
-    lines: ['0.24', '0.x', '1.x'],
-    call: async (c, p) => drain(await c.messages.create({ ...messages(p), stream: true })),
-  },
-  {
-    name: 'messages.stream()',
-    span: 'chat c',
-    operation: 'chat',
-    lines: ['0.24', '0.x', '1.x'],
-    call: (c, p) => c.messages.stream(messages(p)).finalMessage(),
-  },
-  {
-    name: 'beta.messages.create',
-    span: 'chat c',
-    operation: 'chat',
-    lines: ['0.x', '1.x'],
-    call: (c, p) => c.beta.messages.create(messages(p)),
-  },
-  {
-    name: 'beta.messages.stream()',
-    span: 'chat c',
-    operation: 'chat',
-    lines: ['0.x', '1.x'],
-    call: (c, p) => c.beta.messages.stream(messages(p)).finalMessage(),
-  },
-  {
-    name: 'messages.countTokens',
-    span: 'count_tokens c',
-    operation: 'count_tokens',
-    lines: ['0.x', '1.x'],
-    call: (c, p) =>
-      c.messages.countTokens({ model: 'c', messages: [{ role: 'user', content: p }] }),
-  },
-  {
-    name: 'messages.batches.create, each request checked',
-    span: 'batch c',
-    operation: 'batch',
-    preChecks: 2,
-    lines: ['0.x', '1.x'],
-    call: (c, p) =>
-      c.messages.batches.create({
-        requests: [
-          { custom_id: 'a', params: messages('Say hello') },
-          { custom_id: 'b', params: messages(p) },
-        ],
-      }),
-  },
-  {
-    name: 'completions.create (legacy)',
-    span: 'text_completion c',
-    operation: 'text_completion',
-    lines: ['0.24', '0.x'],
-    call: (c, p) =>
-      c.completions.create({
-        model: 'c',
-        max_tokens_to_sample: 16,
-        prompt: `\n\nHuman: ${p}\n\nAssistant:`,
-      }),
-  },
+  ['4', openaiV4],
+  ['5', openaiV5],
+  ['6', openaiV6],
+  ['7', openaiV7],
 ];
 
 const ANTHROPIC_LINES: Array<[string, any]> = [
@@ -228,7 +74,7 @@ function harnessFor(modules: SdkModules): Harness {
 
 function checkSurface(surface: Surface, h: () => Harness, make: () => any): void {
   it(`${surface.name}: traced and checked ${surface.preChecks ?? 1}×`, async () => {
-    await surface.call(make(), 'What is the capital of France?');
+    await surface.call(make(), ALLOWED);
     const spans = h().spans();
     const call = spans.filter(s => s.name === surface.span);
     expect(call, spans.map(s => s.name).join(', ')).toHaveLength(1);
@@ -259,7 +105,7 @@ function checkSurface(surface: Surface, h: () => Harness, make: () => any): void
   });
 }
 
-describe.each(OPENAI_LINES)('%s', (_line, sdk) => {
+describe.each(OPENAI_LINES)('openai %s', (line, sdk) => {
   let h: Harness;
   beforeAll(() => {
     h = harnessFor({ openai: sdk });
@@ -272,7 +118,7 @@ describe.each(OPENAI_LINES)('%s', (_line, sdk) => {
     sandbox.resetCounters();
   });
   const OpenAI = sdk.default;
-  for (const surface of OPENAI_SURFACES) {
+  for (const surface of surfacesOf('openai', line)) {
     checkSurface(
       surface,
       () => h,
@@ -309,7 +155,7 @@ describe.each(ANTHROPIC_LINES)('@anthropic-ai/sdk %s', (line, sdk) => {
     sandbox.resetCounters();
   });
   const Anthropic = sdk.default;
-  for (const surface of ANTHROPIC_SURFACES.filter(s => s.lines.includes(line))) {
+  for (const surface of surfacesOf('anthropic', line)) {
     checkSurface(
       surface,
       () => h,
