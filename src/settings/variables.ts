@@ -500,7 +500,8 @@ export const VARIABLES = {
     name: 'OTEL_NODE_ENABLED_INSTRUMENTATIONS',
     default: undefined,
     defaultText: 'all',
-    meaning: 'Only these: `openai`, `anthropic`, `groq`, `ai` (the Vercel AI SDK), `axonflow-audit`',
+    meaning:
+      'Only these: `openai`, `anthropic`, `groq`, `ai` (the Vercel AI SDK), `axonflow-audit`',
     parse: componentList,
   }),
   OTEL_NODE_DISABLED_INSTRUMENTATIONS: v<ComponentName[]>({
