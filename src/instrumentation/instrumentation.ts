@@ -18,6 +18,7 @@
 import {
   InstrumentationBase,
   InstrumentationNodeModuleDefinition,
+  isWrapped,
 } from '@opentelemetry/instrumentation';
 import { AxonFlowClient } from '../client/client.js';
 import { PACKAGE_NAME, PACKAGE_VERSION } from '../client/version.js';
@@ -46,7 +47,7 @@ export const SUPPORTED_VERSIONS = {
 /** The module names each client family patches: what an ES module loader hook must include. */
 export const PROVIDER_MODULES: Readonly<Record<Provider, readonly string[]>> = {
   openai: ['openai'],
-  anthropic: ['@anthropic-ai/sdk'],
+  anthropic: ['@anthropic-ai/sdk', '@anthropic-ai/bedrock-sdk', '@anthropic-ai/vertex-sdk'],
   groq: ['groq-sdk'],
   ai: ['ai'],
 };
@@ -59,6 +60,9 @@ const STAINLESS_PACKAGES: ReadonlyArray<{
 }> = [
   { module: 'openai', family: 'openai', root: 'OpenAI' },
   { module: '@anthropic-ai/sdk', family: 'anthropic', root: 'Anthropic' },
+  // They load `@anthropic-ai/sdk/client`, not the package's main module: hooked on their own.
+  { module: '@anthropic-ai/bedrock-sdk', family: 'anthropic', root: 'AnthropicBedrock' },
+  { module: '@anthropic-ai/vertex-sdk', family: 'anthropic', root: 'AnthropicVertex' },
   { module: 'groq-sdk', family: 'groq', root: 'Groq' },
 ];
 
@@ -264,6 +268,8 @@ export class AxonFlowInstrumentation extends InstrumentationBase<AxonFlowInstrum
     };
     const requestOwner = ownerOf(clientProto, 'request');
     const gateOwner = ownerOf(clientProto, 'prepareOptions');
+    // Reached through another package of the family (Bedrock, Vertex share `BaseAnthropic`).
+    if (isWrapped(requestOwner?.request) && isWrapped(gateOwner?.prepareOptions)) return;
     if (!requestOwner || !gateOwner) {
       const missing = requestOwner ? 'prepareOptions' : 'request';
       this._diag.warn(`axonflow-otel: ${family} client has no ${missing} method; not patched`);

@@ -57,29 +57,52 @@ interface StainlessRequest extends ObservedRequest {
 }
 
 const serverAttrCache = new WeakMap<object, Attributes>();
-const azureAdapters = new WeakMap<CallAdapter, CallAdapter>();
+/**
+ * Clients that serve a family's protocols from another provider, by class name:
+ * `gen_ai.provider.name` is theirs.
+ */
+const PROVIDER_BY_CLASS: ReadonlyMap<string, string> = new Map([
+  ['AzureOpenAI', 'azure.ai.openai'],
+  ['AnthropicBedrock', 'aws.bedrock'],
+  ['AnthropicBedrockMantle', 'aws.bedrock'],
+  ['AnthropicVertex', 'gcp.vertex_ai'],
+]);
+const providerCache = new WeakMap<object, string | null>();
+let bypassWarned = false;
+const providerAdapters = new Map<string, WeakMap<CallAdapter, CallAdapter>>();
 
-/** `AzureOpenAI` (or a subclass): the same protocols, served by Azure. */
-function isAzure(client: unknown): boolean {
-  for (
-    let p = Object.getPrototypeOf(client ?? {});
-    p && p !== Object.prototype;
-    p = Object.getPrototypeOf(p)
-  ) {
-    if ((p.constructor as { name?: string } | undefined)?.name === 'AzureOpenAI') return true;
+/** The provider a client instance serves, when its class says it is not the family's own. */
+function providerOf(client: unknown): string | undefined {
+  if (client === null || typeof client !== 'object') return undefined;
+  let found = providerCache.get(client);
+  if (found === undefined) {
+    found = null;
+    for (
+      let p = Object.getPrototypeOf(client);
+      p && p !== Object.prototype;
+      p = Object.getPrototypeOf(p)
+    ) {
+      const name = (p.constructor as { name?: string } | undefined)?.name;
+      const provider = name === undefined ? undefined : PROVIDER_BY_CLASS.get(name);
+      if (provider !== undefined) {
+        found = provider;
+        break;
+      }
+    }
+    providerCache.set(client, found);
   }
-  return false;
+  return found ?? undefined;
 }
 
-function azure(adapter: CallAdapter): CallAdapter {
-  let found = azureAdapters.get(adapter);
-  if (found === undefined) {
-    found = { ...adapter, provider: 'azure.ai.openai' };
-    azureAdapters.set(adapter, found);
-  }
+/** `adapter` for another provider of the same protocol (one object per pair). */
+function forProvider(adapter: CallAdapter, provider: string | undefined): CallAdapter {
+  if (provider === undefined) return adapter;
+  let byAdapter = providerAdapters.get(provider);
+  if (byAdapter === undefined) providerAdapters.set(provider, (byAdapter = new WeakMap()));
+  let found = byAdapter.get(adapter);
+  if (found === undefined) byAdapter.set(adapter, (found = { ...adapter, provider }));
   return found;
 }
-let bypassWarned = false;
 
 /** `server.address` / `server.port` from the client's `baseURL`. */
 function serverAttributes(client: any): Attributes {
@@ -259,7 +282,7 @@ function enterGate(
   let call = request.call;
   if (call === undefined) {
     const routed = route(request.family, options?.method, options?.path);
-    const adapter = routed && isAzure(client) ? azure(routed) : routed;
+    const adapter = routed && forProvider(routed, providerOf(client));
     if (adapter === undefined) {
       request.passThrough = true;
       return undefined;
