@@ -158,6 +158,22 @@ export class AxonFlowInstrumentation extends InstrumentationBase<AxonFlowInstrum
         unit: '{token}',
         advice: { explicitBucketBoundaries: sc.TOKEN_BUCKETS },
       }),
+      timeToFirstChunk: this.meter.createHistogram(
+        sc.METRIC_GEN_AI_CLIENT_OPERATION_TIME_TO_FIRST_CHUNK,
+        {
+          description: 'Time to receive the first chunk of a streamed response',
+          unit: 's',
+          advice: { explicitBucketBoundaries: sc.DURATION_BUCKETS },
+        },
+      ),
+      timePerOutputChunk: this.meter.createHistogram(
+        sc.METRIC_GEN_AI_CLIENT_OPERATION_TIME_PER_OUTPUT_CHUNK,
+        {
+          description: 'Time between consecutive chunks of a streamed response',
+          unit: 's',
+          advice: { explicitBucketBoundaries: sc.DURATION_BUCKETS },
+        },
+      ),
       preCheckDuration: this.meter.createHistogram(sc.METRIC_AXONFLOW_PRE_CHECK_DURATION, {
         description: 'Time to an AxonFlow policy decision, cache hits included',
         unit: 's',

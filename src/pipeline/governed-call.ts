@@ -53,6 +53,9 @@ import { CallState } from './state.js';
 export interface Instruments {
   duration: Histogram;
   tokens: Histogram;
+  timeToFirstChunk: Histogram;
+  /** One point per chunk after the first: the time since the one before. */
+  timePerOutputChunk: Histogram;
   preCheckDuration: Histogram;
   decisions: Counter;
 }
@@ -108,6 +111,9 @@ export class GovernedCall {
   #rawOnly = false;
   #responseArrived = false;
   #firstChunkAt: number | undefined;
+  #lastChunkAt = 0;
+  /** The GenAI metric attributes of a streamed call, built at its second chunk. */
+  #chunkAttrs: Attributes | undefined;
   /** The JSON of the body last checked, until the response: a retry sending it is not rechecked. */
   #checkedJson: string | undefined;
 
@@ -369,12 +375,25 @@ export class GovernedCall {
   /** One streamed chunk or event, as the consumer receives it. */
   chunk(value: unknown): void {
     if (this.#state.ended) return;
-    if (this.#firstChunkAt === undefined) this.#firstChunkAt = performance.now();
+    const now = performance.now();
     try {
       this.#adapter.onChunk(this.#record, value);
     } catch {
       // A chunk we cannot read is the client's business, not ours.
     }
+    if (this.#firstChunkAt === undefined) this.#firstChunkAt = now;
+    else {
+      try {
+        this.#chunkAttrs ??= this.#genAiMetricAttributes(undefined);
+        this.#env.instruments.timePerOutputChunk.record(
+          (now - this.#lastChunkAt) / 1000,
+          this.#chunkAttrs,
+        );
+      } catch (err) {
+        this.#env.diag.error('axonflow-otel: could not record a chunk metric', err);
+      }
+    }
+    this.#lastChunkAt = now;
   }
 
   /**
@@ -391,11 +410,14 @@ export class GovernedCall {
       if (skip !== undefined && this.#state.governed) attrs[sc.ATTR_AXONFLOW_AUDIT_SKIPPED] = skip;
       if (err !== undefined) {
         const type = errorType(err);
+        // The provider's message may echo the API key (`Incorrect API key provided: sk-…`).
+        const message = scrub((err as Error)?.message ?? type, 256);
         attrs[sc.ATTR_ERROR_TYPE] = type;
-        span.setStatus({
-          code: SpanStatusCode.ERROR,
-          // The provider's message may echo the API key (`Incorrect API key provided: sk-…`).
-          message: scrub((err as Error)?.message ?? type, 256),
+        span.setStatus({ code: SpanStatusCode.ERROR, message });
+        // The conventions' exception event, without a stack trace (it would name the app's files).
+        span.addEvent('exception', {
+          [sc.ATTR_EXCEPTION_TYPE]: type,
+          [sc.ATTR_EXCEPTION_MESSAGE]: message,
         });
       }
       span.setAttributes(attrs);
@@ -479,12 +501,28 @@ export class GovernedCall {
     else submitAuditData(data, this.span.spanContext());
   }
 
-  #recordMetrics(now: number, err: unknown): void {
-    const { duration, tokens } = this.#env.instruments;
+  #genAiMetricAttributes(err: unknown): Attributes {
     const attrs: Attributes = { ...this.#metricAttrs, ...this.#origin.server };
     if (this.#record.model) attrs[sc.ATTR_GEN_AI_RESPONSE_MODEL] = this.#record.model;
     if (err !== undefined) attrs[sc.ATTR_ERROR_TYPE] = errorType(err);
+    return attrs;
+  }
+
+  /**
+   * The GenAI client metrics of a call that reached the model. A call the gate stopped (a deny,
+   * or a call blocked because it could not be checked) made no GenAI operation: it is counted by
+   * `axonflow.decisions` only, so GenAI error-rate alerts do not fire on policy working as
+   * intended.
+   */
+  #recordMetrics(now: number, err: unknown): void {
+    const decision = this.#state.decision;
+    if (decision !== undefined && stops(decision)) return;
+    const { duration, tokens, timeToFirstChunk } = this.#env.instruments;
+    const attrs = this.#genAiMetricAttributes(err);
     duration.record((now - this.#origin.startTime) / 1000, attrs);
+    if (this.#firstChunkAt !== undefined) {
+      timeToFirstChunk.record((this.#firstChunkAt - this.#origin.startTime) / 1000, attrs);
+    }
     if (err === undefined) {
       if (this.#record.inputTokens !== undefined) {
         tokens.record(this.#record.inputTokens, { ...attrs, [sc.ATTR_GEN_AI_TOKEN_TYPE]: 'input' });

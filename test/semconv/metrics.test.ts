@@ -12,6 +12,8 @@ import { attachMetrics, type Metrics, SDK_LINES, serverOf } from './setup.js';
 
 const DURATION = 'gen_ai.client.operation.duration';
 const TOKENS = 'gen_ai.client.token.usage';
+const FIRST_CHUNK = 'gen_ai.client.operation.time_to_first_chunk';
+const PER_CHUNK = 'gen_ai.client.operation.time_per_output_chunk';
 
 let sandbox: Sandbox;
 let client: AxonFlowClient;
@@ -170,6 +172,93 @@ describe.each(SDK_LINES)('$name', line => {
       },
     ]);
     expect(await metrics.points(TOKENS)).toEqual([]);
+  });
+});
+
+describe('streaming and outcomes', () => {
+  let h: Harness;
+  let metrics: Metrics;
+  const line = SDK_LINES[0]!;
+
+  beforeAll(() => {
+    h = setupHarness({ client }, { openai: line.openai, anthropic: line.anthropic });
+  });
+  afterAll(async () => {
+    await h.close();
+  });
+  beforeEach(() => {
+    h.reset();
+    metrics = attachMetrics(h.instrumentation);
+  });
+  afterEach(async () => {
+    await metrics.close();
+  });
+
+  function openai(): any {
+    const OpenAI = line.openai.default as any;
+    return new OpenAI({ apiKey: 'sk-test', baseURL: sandbox.modelUrl, maxRetries: 0 });
+  }
+
+  it('a streamed call records time to first chunk once, and time per output chunk once per chunk after the first', async () => {
+    const stream = await openai().chat.completions.create({
+      model: 'stream-gpt',
+      stream: true,
+      messages: [{ role: 'user', content: 'Count to five slowly' }],
+    });
+    let chunks = 0;
+    for await (const _ of stream) chunks++;
+    expect(chunks).toBeGreaterThan(2);
+    const first = await metrics.points(FIRST_CHUNK);
+    expect(first).toHaveLength(1);
+    expect(first[0]!.count).toBe(1);
+    expect(first[0]!.attributes['gen_ai.request.model']).toBe('stream-gpt');
+    const span = h.span('chat stream-gpt');
+    expect(first[0]!.sum).toBeCloseTo(
+      span.attributes['gen_ai.response.time_to_first_chunk'] as number,
+      9,
+    );
+    const perChunk = await metrics.points(PER_CHUNK);
+    expect(perChunk.reduce((n, p) => n + p.count, 0)).toBe(chunks - 1);
+  });
+
+  it('a plain call records no chunk metrics', async () => {
+    await openai().chat.completions.create({
+      model: 'plain-gpt',
+      messages: [{ role: 'user', content: 'hello' }],
+    });
+    expect(await metrics.points(FIRST_CHUNK)).toEqual([]);
+    expect(await metrics.points(PER_CHUNK)).toEqual([]);
+  });
+
+  it('a denied call is not a GenAI operation: no duration or token point; the span says deny', async () => {
+    const err = await openai()
+      .chat.completions.create({
+        model: 'denied-gpt',
+        messages: [{ role: 'user', content: 'My SSN is 123-45-6789' }],
+      })
+      .catch((e: unknown) => e);
+    expect((err as { code?: string }).code).toBe('AXONFLOW_POLICY_VIOLATION');
+    expect(await metrics.points(DURATION)).toEqual([]);
+    expect(await metrics.points(TOKENS)).toEqual([]);
+    const span = h.span('chat denied-gpt');
+    expect(span.attributes['axonflow.decision']).toBe('deny');
+    expect(span.status.code).toBe(2);
+  });
+
+  it('a failed call has one exception event: type and scrubbed message, no stack trace', async () => {
+    await openai()
+      .chat.completions.create({
+        model: 'sandbox-fault-500',
+        messages: [{ role: 'user', content: 'hello' }],
+      })
+      .catch(() => undefined);
+    const span = h.span('chat sandbox-fault-500');
+    const events = span.events.filter(e => e.name === 'exception');
+    expect(events).toHaveLength(1);
+    expect(events[0]!.attributes).toEqual({
+      'exception.type': span.attributes['error.type'],
+      'exception.message': span.status.message,
+    });
   });
 });
 
