@@ -35,6 +35,11 @@ export interface CallAdapter {
    * throw is our bug and lets the call through unchecked (said on stderr).
    */
   input(body: any): CallInput;
+  /**
+   * The tools the request offers the model, as `gen_ai.tool.definitions` lists them
+   * (`{ type, name, description, parameters }`); recorded only with content capture on.
+   */
+  toolDefinitions?(body: any): unknown[];
   /** Request attributes of the inference span (model, parameters, stream). */
   requestAttributes(body: any): Attributes;
   /** Reads a complete (non-streamed) response. */

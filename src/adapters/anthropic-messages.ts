@@ -147,6 +147,20 @@ function usage(record: ResponseRecord, u: any): void {
 export const anthropicMessages: CallAdapter = {
   provider: 'anthropic',
   operation: 'chat',
+  toolDefinitions(body) {
+    return list(body?.tools)
+      .filter(isRecord)
+      .map(tool => {
+        // A custom tool has an input schema; a server tool (`web_search_…`) only its type.
+        const definition: Record<string, unknown> = {
+          type: tool.input_schema === undefined ? String(tool.type ?? 'function') : 'function',
+        };
+        if (typeof tool.name === 'string') definition.name = tool.name;
+        if (typeof tool.description === 'string') definition.description = tool.description;
+        if (tool.input_schema !== undefined) definition.parameters = tool.input_schema;
+        return definition;
+      });
+  },
   input(params) {
     const input: CallInput = { system: blocks(params?.system), messages: [] };
     for (const m of list(params?.messages)) {
@@ -190,6 +204,7 @@ export const anthropicMessages: CallAdapter = {
     let tool = 0;
     for (const block of content) {
       if (block?.type === 'text') record.appendText(block.text);
+      else if (block?.type === 'thinking') record.appendReasoning(block.thinking);
       else if (block?.type === 'tool_use')
         record.toolCall(tool++, block.id, block.name, block.input);
     }
@@ -200,6 +215,7 @@ export const anthropicMessages: CallAdapter = {
       case 'content_block_delta': {
         const delta = event.delta;
         if (delta?.type === 'text_delta') record.appendText(delta.text);
+        else if (delta?.type === 'thinking_delta') record.appendReasoning(delta.thinking);
         else if (delta?.type === 'input_json_delta' && record.captureTools) {
           record.toolCall(num(event.index) ?? 0, undefined, undefined, delta.partial_json);
         }

@@ -448,6 +448,10 @@ export class ResponseRecord {
    */
   readonly attributes: Record<string, string | number> = {};
   text = '';
+  /** The text of choices after the first, by index, for content capture only. */
+  choiceTexts: string[] | undefined;
+  /** Reasoning text the model returned (thinking, reasoning summaries), for content capture only. */
+  reasoning = '';
   /** Tool calls by index, for content capture only. */
   toolCalls: { id?: string; name: string; arguments: string }[] | undefined;
   readonly textLimit: number;
@@ -462,6 +466,26 @@ export class ResponseRecord {
     if (typeof chunk !== 'string' || chunk.length === 0) return;
     const room = this.textLimit - this.text.length;
     if (room > 0) this.text += room >= chunk.length ? chunk : chunk.slice(0, room);
+  }
+
+  /** Text of choice `index` (OpenAI `n` > 1): choice 0 is `text`; the others only when captured. */
+  appendChoiceText(index: number, chunk: unknown): void {
+    if (index === 0) {
+      this.appendText(chunk);
+      return;
+    }
+    if (!this.captureTools || smallIndex(index) === undefined) return;
+    if (typeof chunk !== 'string' || chunk.length === 0) return;
+    this.choiceTexts ??= [];
+    const before = this.choiceTexts[index] ?? '';
+    const room = this.textLimit - before.length;
+    if (room > 0) this.choiceTexts[index] = before + chunk.slice(0, room);
+  }
+
+  appendReasoning(chunk: unknown): void {
+    if (!this.captureTools || typeof chunk !== 'string' || chunk.length === 0) return;
+    const room = this.textLimit - this.reasoning.length;
+    if (room > 0) this.reasoning += chunk.slice(0, room);
   }
 
   toolCall(index: number, id: unknown, name: unknown, args: unknown): void {
@@ -481,11 +505,23 @@ export class ResponseRecord {
     }
   }
 
+  /** `gen_ai.output.messages`: one message per choice, reasoning and tool calls on the first. */
   outputMessages(): unknown[] {
     const parts: unknown[] = [];
+    if (this.reasoning) parts.push({ type: 'reasoning', content: this.reasoning });
     if (this.text) parts.push({ type: 'text', content: this.text });
     for (const call of this.toolCalls ?? []) if (call) parts.push({ type: 'tool_call', ...call });
-    return [{ role: 'assistant', parts, finish_reason: this.finishReasons[0] ?? 'stop' }];
+    const messages = [{ role: 'assistant', parts, finish_reason: this.finishReasons[0] ?? 'stop' }];
+    const count = Math.max(this.choiceTexts?.length ?? 0, this.finishReasons.length);
+    for (let i = 1; i < count; i++) {
+      const content = this.choiceTexts?.[i];
+      messages.push({
+        role: 'assistant',
+        parts: content ? [{ type: 'text', content }] : [],
+        finish_reason: this.finishReasons[i] ?? 'stop',
+      });
+    }
+    return messages;
   }
 }
 
@@ -504,4 +540,45 @@ export function num(value: unknown): number | undefined {
 
 export function str(value: unknown): string | undefined {
   return typeof value === 'string' ? value : undefined;
+}
+
+const TRUNCATED = '…[truncated]';
+
+/**
+ * `value` as JSON of at most `max` characters that is still valid JSON: the longest strings are
+ * cut first (each cut one ending `…[truncated]`), then, if the structure alone is too long, the
+ * last array items are dropped. Content-capture attributes stay parseable however long the
+ * conversation.
+ */
+export function capJson(value: unknown, max: number): string {
+  let json = stringify(value);
+  if (json.length <= max) return json;
+  const copy = JSON.parse(json) as unknown;
+  const strings: Array<{ holder: Record<string, unknown> | unknown[]; key: string | number }> = [];
+  const collect = (node: unknown, depth: number): void => {
+    if (depth > 16 || node === null || typeof node !== 'object') return;
+    for (const [key, child] of Object.entries(node)) {
+      const k = Array.isArray(node) ? Number(key) : key;
+      if (typeof child === 'string')
+        strings.push({ holder: node as Record<string, unknown>, key: k });
+      else collect(child, depth + 1);
+    }
+  };
+  collect(copy, 0);
+  const at = (s: (typeof strings)[number]) => (s.holder as Record<string | number, string>)[s.key]!;
+  strings.sort((a, b) => at(b).length - at(a).length);
+  for (const s of strings) {
+    const over = json.length - max;
+    if (over <= 0) break;
+    const current = at(s);
+    if (current.length <= TRUNCATED.length) continue;
+    const keep = Math.max(0, current.length - over - TRUNCATED.length);
+    (s.holder as Record<string | number, string>)[s.key] = current.slice(0, keep) + TRUNCATED;
+    json = JSON.stringify(copy);
+  }
+  while (json.length > max && Array.isArray(copy) && copy.length > 0) {
+    copy.pop();
+    json = JSON.stringify(copy);
+  }
+  return json.length <= max ? json : '[]';
 }

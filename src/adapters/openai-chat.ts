@@ -22,6 +22,7 @@ import {
   commonAttributes,
   contentParts,
   responseAttributes,
+  toolDefinitions,
   withOutputType,
 } from './openai-common.js';
 
@@ -38,6 +39,7 @@ function chatUsage(record: ResponseRecord, usage: any): void {
 export const openaiChat: CallAdapter = {
   provider: 'openai',
   operation: 'chat',
+  toolDefinitions: body => toolDefinitions(body?.tools),
   input(params) {
     const input: CallInput = { system: [], messages: [] };
     for (const m of list(params?.messages)) {
@@ -85,8 +87,12 @@ export const openaiChat: CallAdapter = {
       if (typeof choice?.finish_reason === 'string')
         record.finishReasons.push(choice.finish_reason);
     }
+    choices.forEach((choice: any, i: number) => {
+      record.appendChoiceText(smallIndex(choice?.index) ?? i, choice?.message?.content);
+    });
     const message = choices[0]?.message;
-    record.appendText(message?.content);
+    // OpenAI-compatible providers that reason return the text in `reasoning_content`.
+    record.appendReasoning(message?.reasoning_content);
     if (Array.isArray(message?.tool_calls)) {
       message.tool_calls.forEach((call: any, i: number) => {
         record.toolCall(i, call?.id, call?.function?.name, call?.function?.arguments);
@@ -101,27 +107,29 @@ export const openaiChat: CallAdapter = {
       responseAttributes(record, chunk);
     }
     const choices = chunk?.choices;
-    if (Array.isArray(choices) && choices.length > 0) {
-      const choice = choices[0];
-      const delta = choice?.delta;
-      if (delta) {
-        if (delta.content) record.appendText(delta.content);
-        if (record.captureTools && Array.isArray(delta.tool_calls)) {
-          for (const call of delta.tool_calls) {
-            record.toolCall(
-              num(call?.index) ?? 0,
-              call?.id,
-              call?.function?.name,
-              call?.function?.arguments,
-            );
+    if (Array.isArray(choices)) {
+      for (const choice of choices) {
+        const index = smallIndex(choice?.index ?? 0);
+        if (index === undefined) continue;
+        const delta = choice?.delta;
+        if (delta) {
+          if (delta.content) record.appendChoiceText(index, delta.content);
+          if (index === 0) {
+            if (delta.reasoning_content) record.appendReasoning(delta.reasoning_content);
+            if (record.captureTools && Array.isArray(delta.tool_calls)) {
+              for (const call of delta.tool_calls) {
+                record.toolCall(
+                  num(call?.index) ?? 0,
+                  call?.id,
+                  call?.function?.name,
+                  call?.function?.arguments,
+                );
+              }
+            }
           }
         }
-      }
-      for (const c of choices) {
-        if (typeof c?.finish_reason === 'string') {
-          const i = smallIndex(c.index ?? 0);
-          if (i !== undefined) record.finishReasons[i] = c.finish_reason;
-        }
+        if (typeof choice?.finish_reason === 'string')
+          record.finishReasons[index] = choice.finish_reason;
       }
     }
     if (chunk?.usage) chatUsage(record, chunk.usage);

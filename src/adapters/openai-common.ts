@@ -132,3 +132,19 @@ export function responseAttributes(record: ResponseRecord, data: any): void {
   const fingerprint = str(data?.system_fingerprint);
   if (fingerprint) record.attributes[sc.ATTR_OPENAI_RESPONSE_SYSTEM_FINGERPRINT] = fingerprint;
 }
+
+/**
+ * Tool definitions of a Chat (`{ type: 'function', function: {…} }`) or Responses
+ * (`{ type: 'function', name, … }`, or a built-in tool by its type) request.
+ */
+export function toolDefinitions(tools: unknown): unknown[] {
+  if (!Array.isArray(tools)) return [];
+  return tools.filter(isRecord).map(tool => {
+    const fn = isRecord(tool.function) ? tool.function : tool;
+    const definition: Record<string, unknown> = { type: str(tool.type) ?? 'function' };
+    if (typeof fn.name === 'string') definition.name = fn.name;
+    if (typeof fn.description === 'string') definition.description = fn.description;
+    if (fn.parameters !== undefined) definition.parameters = fn.parameters;
+    return definition;
+  });
+}

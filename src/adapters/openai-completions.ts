@@ -58,7 +58,9 @@ export const openaiCompletions: CallAdapter = {
       if (typeof choice?.finish_reason === 'string')
         record.finishReasons.push(choice.finish_reason);
     }
-    record.appendText(choices[0]?.text);
+    choices.forEach((choice: any, i: number) => {
+      record.appendChoiceText(smallIndex(choice?.index) ?? i, choice?.text);
+    });
     completionUsage(record, data?.usage);
   },
   onChunk(record, chunk) {
@@ -69,7 +71,7 @@ export const openaiCompletions: CallAdapter = {
     const choices = Array.isArray(chunk?.choices) ? chunk.choices : [];
     for (const choice of choices) {
       const i = smallIndex(choice?.index ?? 0);
-      if (i === 0 && typeof choice?.text === 'string') record.appendText(choice.text);
+      if (i !== undefined) record.appendChoiceText(i, choice?.text);
       if (i !== undefined && typeof choice?.finish_reason === 'string') {
         record.finishReasons[i] = choice.finish_reason;
       }

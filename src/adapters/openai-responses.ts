@@ -24,6 +24,7 @@ import {
   contentParts,
   outputText,
   responseAttributes,
+  toolDefinitions,
   withOutputType,
 } from './openai-common.js';
 
@@ -74,6 +75,8 @@ function responsesOutput(record: ResponseRecord, response: any): void {
         if (part?.type === 'output_text') record.appendText(part.text);
     } else if (item?.type === 'function_call') {
       record.toolCall(tool++, item.call_id, item.name, item.arguments);
+    } else if (item?.type === 'reasoning' && Array.isArray(item.summary)) {
+      for (const part of item.summary) record.appendReasoning(part?.text);
     }
   }
 }
@@ -128,6 +131,7 @@ function responsesItem(item: unknown): Message | undefined {
 export const openaiResponses: CallAdapter = {
   provider: 'openai',
   operation: 'chat',
+  toolDefinitions: body => toolDefinitions(body?.tools),
   input(params) {
     const input: CallInput = { system: [], messages: [] };
     const instructions = params?.instructions;
@@ -187,6 +191,7 @@ export const openaiResponses: CallAdapter = {
       responseAttributes(record, response);
       if (record.captureTools) {
         record.text = '';
+        record.reasoning = '';
         responsesOutput(record, response);
       }
       responsesFinish(record, response);

@@ -25,6 +25,7 @@ import {
 import type { CallAdapter } from '../adapters/adapter.js';
 import {
   type CallInput,
+  capJson,
   ResponseRecord,
   renderPrompt,
   snapshotBody,
@@ -92,9 +93,11 @@ export interface CallOrigin {
   usageOnClientSpan: boolean;
 }
 
-function cap(text: string, max: number): string {
-  return text.length > max ? `${text.slice(0, max)}…[truncated]` : text;
-}
+/** Operations whose output is messages (`gen_ai.output.messages`); others return vectors or media. */
+const OUTPUT_OPERATIONS: ReadonlySet<string> = new Set([
+  sc.GEN_AI_OPERATION_CHAT,
+  sc.GEN_AI_OPERATION_TEXT_COMPLETION,
+]);
 
 export class GovernedCall {
   readonly span: Span;
@@ -181,7 +184,7 @@ export class GovernedCall {
     if (client === undefined) {
       // Not governed: the body is read only for content capture, once.
       if (this.#env.captureContent && this.#state.phase === 'pending') {
-        this.#captureInput(this.#adapter.input(options.body));
+        this.#captureInput(this.#adapter.input(options.body), options.body);
       }
       this.#state.decide({ kind: 'skipped', reason: 'governance_off' }, false);
       return;
@@ -195,7 +198,7 @@ export class GovernedCall {
     let inputs: CallInput[];
     try {
       const input = this.#adapter.input(snapshot?.value);
-      if (this.#env.captureContent) this.#captureInput(input);
+      if (this.#env.captureContent) this.#captureInput(input, snapshot?.value);
       const items = this.#adapter.items?.(snapshot?.value);
       inputs = items !== undefined && items.length > 1 ? items : [input];
     } catch (err) {
@@ -467,9 +470,13 @@ export class GovernedCall {
         (this.#firstChunkAt - this.#origin.startTime) / 1000;
     }
     if (cancelled) attrs[sc.ATTR_AXONFLOW_STREAM_CANCELLED] = true;
-    if (this.#env.captureContent && err === undefined && this.#adapter.operation === 'chat') {
-      attrs[sc.ATTR_GEN_AI_OUTPUT_MESSAGES] = cap(
-        JSON.stringify(record.outputMessages()),
+    if (
+      this.#env.captureContent &&
+      err === undefined &&
+      OUTPUT_OPERATIONS.has(this.#adapter.operation)
+    ) {
+      attrs[sc.ATTR_GEN_AI_OUTPUT_MESSAGES] = capJson(
+        record.outputMessages(),
         this.#env.maxCaptureChars,
       );
     }
@@ -536,16 +543,20 @@ export class GovernedCall {
     }
   }
 
-  #captureInput(input: CallInput): void {
+  #captureInput(input: CallInput, body: unknown): void {
     const max = this.#env.maxCaptureChars;
+    const tools = this.#adapter.toolDefinitions?.(body);
+    if (tools !== undefined && tools.length > 0) {
+      this.span.setAttribute(sc.ATTR_GEN_AI_TOOL_DEFINITIONS, capJson(tools, max));
+    }
     if (input.system.length > 0) {
       this.span.setAttribute(
         sc.ATTR_GEN_AI_SYSTEM_INSTRUCTIONS,
-        cap(JSON.stringify(toSemconvParts(input.system)), max),
+        capJson(toSemconvParts(input.system), max),
       );
     }
     const messages = input.messages.map(m => ({ role: m.role, parts: toSemconvParts(m.parts) }));
-    this.span.setAttribute(sc.ATTR_GEN_AI_INPUT_MESSAGES, cap(JSON.stringify(messages), max));
+    this.span.setAttribute(sc.ATTR_GEN_AI_INPUT_MESSAGES, capJson(messages, max));
   }
 }
 
