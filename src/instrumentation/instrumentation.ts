@@ -76,6 +76,7 @@ interface NormalizedConfig extends AxonFlowInstrumentationConfig {
   maxCapturedContentChars: number;
   responseSummaryChars: number;
   enabledProviders: Provider[];
+  latestGenAiNames: boolean;
 }
 
 /** `version` against a range of the form `>=A.B.C <M` (the only form SUPPORTED_VERSIONS uses). */
@@ -141,6 +142,7 @@ export class AxonFlowInstrumentation extends InstrumentationBase<AxonFlowInstrum
         config.responseSummaryChars ?? settings.AXONFLOW_RESPONSE_SUMMARY_CHARS,
       ),
       enabledProviders: config.enabledProviders ?? ALL_PROVIDERS,
+      latestGenAiNames: settings.OTEL_SEMCONV_STABILITY_OPT_IN,
     };
     if (config.client !== undefined || !normalized.governance) this._client = undefined;
     super.setConfig(normalized);
@@ -269,6 +271,7 @@ export class AxonFlowInstrumentation extends InstrumentationBase<AxonFlowInstrum
       client: this.client,
       captureContent: config.captureMessageContent,
       maxCaptureChars: config.maxCapturedContentChars,
+      latestNames: config.latestGenAiNames,
       summaryChars: config.responseSummaryChars,
     };
   }

@@ -70,6 +70,8 @@ export interface CallEnvironment {
   client: AxonFlowClient | undefined;
   captureContent: boolean;
   maxCaptureChars: number;
+  /** `OTEL_SEMCONV_STABILITY_OPT_IN=gen_ai_latest_experimental`: the newer development names. */
+  latestNames: boolean;
   summaryChars: number;
 }
 
@@ -459,7 +461,10 @@ export class GovernedCall {
         attrs[sc.ATTR_GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS] = record.cacheReadTokens;
       }
       if (record.cacheCreationTokens !== undefined) {
-        attrs[sc.ATTR_GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS] = record.cacheCreationTokens;
+        const name = this.#env.latestNames
+          ? sc.LATEST_GEN_AI_USAGE_CACHE_WRITE_INPUT_TOKENS
+          : sc.ATTR_GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS;
+        attrs[name] = record.cacheCreationTokens;
       }
       if (record.reasoningTokens !== undefined) {
         attrs[sc.ATTR_GEN_AI_USAGE_REASONING_OUTPUT_TOKENS] = record.reasoningTokens;

@@ -537,6 +537,21 @@ export const VARIABLES = {
       return parseBoolean(raw);
     },
   }),
+  OTEL_SEMCONV_STABILITY_OPT_IN: v<boolean>({
+    name: 'OTEL_SEMCONV_STABILITY_OPT_IN',
+    default: false,
+    defaultText: 'none',
+    meaning:
+      "With `gen_ai_latest_experimental`: the GenAI conventions' newer development names (`gen_ai.usage.cache_write.input_tokens`); other values belong to other instrumentations",
+    // A shared list: values for other instrumentations (`http`, `database`, …) are not ours to judge.
+    parse: raw =>
+      ok(
+        raw
+          .split(',')
+          .map(item => item.trim().toLowerCase())
+          .includes('gen_ai_latest_experimental'),
+      ),
+  }),
 } as const;
 
 export type VariableName = keyof typeof VARIABLES;
