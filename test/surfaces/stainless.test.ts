@@ -43,8 +43,10 @@ interface Surface {
   span: string;
   /** `gen_ai.operation.name`. */
   operation: string;
-  /** Pre-checks one call makes (one per prompt). */
+  /** Pre-checks one model request makes (one per prompt). */
   preChecks?: number;
+  /** Model requests one call makes (a tool loop makes several). */
+  modelRequests?: number;
   call(sdk: any, prompt: string): Promise<unknown>;
 }
 
@@ -75,18 +77,21 @@ function harnessFor(modules: SdkModules): Harness {
 function checkSurface(surface: Surface, h: () => Harness, make: () => any): void {
   it(`${surface.name}: traced and checked ${surface.preChecks ?? 1}×`, async () => {
     await surface.call(make(), ALLOWED);
+    const requests = surface.modelRequests ?? 1;
     const spans = h().spans();
-    const call = spans.filter(s => s.name === surface.span);
-    expect(call, spans.map(s => s.name).join(', ')).toHaveLength(1);
-    expect(call[0]!.attributes['gen_ai.operation.name']).toBe(surface.operation);
-    expect(call[0]!.attributes['axonflow.decision']).toBe('allow');
-    const children = h()
-      .childrenOf(call[0]!)
-      .map(s => s.name);
-    expect(children.filter(n => n === 'axonflow.pre_check')).toHaveLength(surface.preChecks ?? 1);
-    expect(children).toContain('axonflow.delegate');
-    expect(sandbox.agentRequests()).toBe(surface.preChecks ?? 1);
-    expect(sandbox.modelRequests()).toBe(1);
+    const calls = spans.filter(s => s.name === surface.span);
+    expect(calls, spans.map(s => s.name).join(', ')).toHaveLength(requests);
+    for (const call of calls) {
+      expect(call.attributes['gen_ai.operation.name']).toBe(surface.operation);
+      expect(call.attributes['axonflow.decision']).toBe('allow');
+      const children = h()
+        .childrenOf(call)
+        .map(s => s.name);
+      expect(children.filter(n => n === 'axonflow.pre_check')).toHaveLength(surface.preChecks ?? 1);
+      expect(children).toContain('axonflow.delegate');
+    }
+    expect(sandbox.agentRequests()).toBe((surface.preChecks ?? 1) * requests);
+    expect(sandbox.modelRequests()).toBe(requests);
   });
 
   it(`${surface.name}: a denied prompt never reaches the model`, async () => {

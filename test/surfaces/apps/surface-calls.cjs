@@ -129,6 +129,33 @@ const ANTHROPIC = [
     call: (c, p) => c.beta.messages.stream(messages(p)).finalMessage(),
   },
   {
+    name: 'beta.messages.toolRunner, each model call of the loop',
+    span: 'chat c',
+    operation: 'chat',
+    lines: ['0.x', '1.x'],
+    // The model asks for the tool, the runner runs it and asks again: two model requests.
+    modelRequests: 2,
+    call: (c, p) =>
+      c.beta.messages
+        .toolRunner({
+          model: 'c',
+          max_tokens: 64,
+          messages: [
+            { role: 'user', content: `${p} Use the get_weather tool for the weather in Paris.` },
+          ],
+          tools: [
+            {
+              name: 'get_weather',
+              description: 'The weather in a city',
+              input_schema: { type: 'object', properties: { city: { type: 'string' } } },
+              parse: input => input,
+              run: async input => JSON.stringify({ city: input.city, sky: 'clear' }),
+            },
+          ],
+        })
+        .runUntilDone(),
+  },
+  {
     name: 'messages.countTokens',
     span: 'count_tokens c',
     operation: 'count_tokens',
