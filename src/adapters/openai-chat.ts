@@ -21,6 +21,7 @@ import {
 import {
   commonAttributes,
   contentParts,
+  readChoices,
   responseAttributes,
   toolDefinitions,
   withOutputType,
@@ -79,17 +80,7 @@ export const openaiChat: CallAdapter = {
   requestAttributes: params =>
     withOutputType(commonAttributes(params, 'chat'), params?.response_format),
   onResult(record, data) {
-    record.id = str(data?.id);
-    record.model = str(data?.model);
-    responseAttributes(record, data);
-    const choices = Array.isArray(data?.choices) ? data.choices : [];
-    for (const choice of choices) {
-      if (typeof choice?.finish_reason === 'string')
-        record.finishReasons.push(choice.finish_reason);
-    }
-    choices.forEach((choice: any, i: number) => {
-      record.appendChoiceText(smallIndex(choice?.index) ?? i, choice?.message?.content);
-    });
+    const choices = readChoices(record, data, choice => choice?.message?.content);
     const message = choices[0]?.message;
     // OpenAI-compatible providers that reason return the text in `reasoning_content`.
     record.appendReasoning(message?.reasoning_content);

@@ -17,6 +17,7 @@ import {
   partText,
   placeholder,
   type ResponseRecord,
+  smallIndex,
   str,
   stringify,
   text,
@@ -147,4 +148,25 @@ export function toolDefinitions(tools: unknown): unknown[] {
     if (fn.parameters !== undefined) definition.parameters = fn.parameters;
     return definition;
   });
+}
+
+/**
+ * A complete response's id, model, OpenAI response attributes and choices: each choice's finish
+ * reason and text (`textOf` reads a choice's text: Chat `message.content`, legacy `text`).
+ * Returns the choices.
+ */
+export function readChoices(
+  record: ResponseRecord,
+  data: any,
+  textOf: (choice: any) => unknown,
+): any[] {
+  record.id = str(data?.id);
+  record.model = str(data?.model);
+  responseAttributes(record, data);
+  const choices: any[] = Array.isArray(data?.choices) ? data.choices : [];
+  choices.forEach((choice, i) => {
+    if (typeof choice?.finish_reason === 'string') record.finishReasons.push(choice.finish_reason);
+    record.appendChoiceText(smallIndex(choice?.index) ?? i, textOf(choice));
+  });
+  return choices;
 }

@@ -14,7 +14,7 @@ import {
   smallIndex,
   str,
 } from './messages.js';
-import { commonAttributes, responseAttributes } from './openai-common.js';
+import { commonAttributes, readChoices } from './openai-common.js';
 
 function promptParts(prompt: unknown): Part[] {
   if (typeof prompt === 'string') return [{ type: 'text', content: prompt }];
@@ -50,17 +50,7 @@ export const openaiCompletions: CallAdapter = {
   items: prompts,
   requestAttributes: body => commonAttributes(body, sc.GEN_AI_OPERATION_TEXT_COMPLETION),
   onResult(record, data) {
-    record.id = str(data?.id);
-    record.model = str(data?.model);
-    responseAttributes(record, data);
-    const choices = Array.isArray(data?.choices) ? data.choices : [];
-    for (const choice of choices) {
-      if (typeof choice?.finish_reason === 'string')
-        record.finishReasons.push(choice.finish_reason);
-    }
-    choices.forEach((choice: any, i: number) => {
-      record.appendChoiceText(smallIndex(choice?.index) ?? i, choice?.text);
-    });
+    readChoices(record, data, choice => choice?.text);
     completionUsage(record, data?.usage);
   },
   onChunk(record, chunk) {

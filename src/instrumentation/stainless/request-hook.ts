@@ -171,17 +171,7 @@ export function wrapRequest(
     try {
       const env = deps.environment(family);
       if (env === undefined) return original.call(this, options, ...rest);
-      record = {
-        family,
-        env,
-        parent: context.active(),
-        startTime: performance.now(),
-        gateEntered: false,
-        passThrough: false,
-        call: undefined,
-        rawOnly: false,
-        unobservable: false,
-      };
+      record = newRequest(family, env, false);
       gated = withRequest(options, record);
     } catch (err) {
       deps.diag.error('axonflow-otel: could not instrument the request; sent untouched', err);
@@ -258,6 +248,15 @@ function unrequested(
   if (route(family, options?.method, options?.path) === undefined) return undefined;
   const env = deps.environment(family);
   if (env === undefined) return undefined;
+  return newRequest(family, env, true);
+}
+
+/** A request's record, as it is made: in the caller's context, now. */
+function newRequest(
+  family: StainlessFamily,
+  env: CallEnvironment,
+  unobservable: boolean,
+): StainlessRequest {
   return {
     family,
     env,
@@ -267,7 +266,7 @@ function unrequested(
     passThrough: false,
     call: undefined,
     rawOnly: false,
-    unobservable: true,
+    unobservable,
   };
 }
 
