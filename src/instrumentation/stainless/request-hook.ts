@@ -98,9 +98,15 @@ function providerOf(client: unknown): string | undefined {
 function forProvider(adapter: CallAdapter, provider: string | undefined): CallAdapter {
   if (provider === undefined) return adapter;
   let byAdapter = providerAdapters.get(provider);
-  if (byAdapter === undefined) providerAdapters.set(provider, (byAdapter = new WeakMap()));
+  if (byAdapter === undefined) {
+    byAdapter = new WeakMap();
+    providerAdapters.set(provider, byAdapter);
+  }
   let found = byAdapter.get(adapter);
-  if (found === undefined) byAdapter.set(adapter, (found = { ...adapter, provider }));
+  if (found === undefined) {
+    found = { ...adapter, provider };
+    byAdapter.set(adapter, found);
+  }
   return found;
 }
 
