@@ -47,3 +47,25 @@ export interface CallAdapter {
   /** Reads one streamed chunk or event. Must be cheap: it runs for every chunk. */
   onChunk(record: ResponseRecord, chunk: any): void;
 }
+
+const byProvider = new Map<string, WeakMap<CallAdapter, CallAdapter>>();
+
+/**
+ * `adapter` for another provider that serves the same protocol (Azure for OpenAI, Bedrock and
+ * Vertex AI for Anthropic, Vertex AI for Gemini): `gen_ai.provider.name` is theirs. One object
+ * per pair, so a hot path allocates nothing.
+ */
+export function withProvider(adapter: CallAdapter, provider: string | undefined): CallAdapter {
+  if (provider === undefined || provider === adapter.provider) return adapter;
+  let adapters = byProvider.get(provider);
+  if (adapters === undefined) {
+    adapters = new WeakMap();
+    byProvider.set(provider, adapters);
+  }
+  let found = adapters.get(adapter);
+  if (found === undefined) {
+    found = { ...adapter, provider };
+    adapters.set(adapter, found);
+  }
+  return found;
+}

@@ -28,6 +28,7 @@ import * as sc from '../semconv/index.js';
 import { readSettings, reportSettingProblems } from '../settings/read.js';
 import { aiSdkModuleDefinitions } from './ai-sdk/patch.js';
 import { publishEnvironmentSource, withdrawEnvironmentSource } from './environment.js';
+import { METHOD_FAMILIES } from './methods/families.js';
 import {
   type HookDependencies,
   wrapPrepareOptions,
@@ -42,6 +43,10 @@ export const SUPPORTED_VERSIONS = {
   anthropic: ['>=0.24.0 <2'],
   groq: ['>=0.5.0 <2'],
   ai: ['>=5.0.0 <8'],
+  google: ['>=1.0.0 <4'],
+  bedrock: ['>=3.0.0 <4'],
+  mistral: ['>=1.0.0 <3'],
+  cohere: ['>=7.0.0 <9'],
 } as const;
 
 /** The module names each client family patches: what an ES module loader hook must include. */
@@ -50,6 +55,10 @@ export const PROVIDER_MODULES: Readonly<Record<Provider, readonly string[]>> = {
   anthropic: ['@anthropic-ai/sdk', '@anthropic-ai/bedrock-sdk', '@anthropic-ai/vertex-sdk'],
   groq: ['groq-sdk'],
   ai: ['ai'],
+  google: ['@google/genai'],
+  bedrock: ['@aws-sdk/client-bedrock-runtime'],
+  mistral: ['@mistralai/mistralai'],
+  cohere: ['cohere-ai'],
 };
 
 /** The Stainless-generated client packages: module name, family, and the client class's export. */
@@ -68,7 +77,16 @@ const STAINLESS_PACKAGES: ReadonlyArray<{
 
 type AnyFunction = (this: unknown, ...args: any[]) => any;
 
-const ALL_PROVIDERS: Provider[] = ['openai', 'anthropic', 'groq', 'ai'];
+const ALL_PROVIDERS: Provider[] = [
+  'openai',
+  'anthropic',
+  'groq',
+  'ai',
+  'google',
+  'bedrock',
+  'mistral',
+  'cohere',
+];
 
 interface NormalizedConfig extends AxonFlowInstrumentationConfig {
   governance: boolean;
@@ -228,6 +246,18 @@ export class AxonFlowInstrumentation extends InstrumentationBase<AxonFlowInstrum
           },
           exports => this._unpatchClient(moduleRoot(exports, pkg.root)?.prototype),
         ),
+      );
+    }
+    for (const family of METHOD_FAMILIES) {
+      if (!families.includes(family.name)) continue;
+      definitions.push(
+        ...family.definitions({
+          environment: f => this.environmentFor(f),
+          diag: this._diag,
+          supported: (module, version) => this._supported(family.name, module, version),
+          wrap: (target, name, wrapper) => this._wrap(target, name, wrapper),
+          unwrap: (target, name) => this._unwrap(target, name),
+        }),
       );
     }
     if (families.includes('ai')) {

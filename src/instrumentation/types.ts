@@ -7,10 +7,20 @@ import type { AxonFlowClient } from '../client/client.js';
 
 /**
  * A client family the instrumentation patches: `openai`, `@anthropic-ai/sdk` (with
- * `@anthropic-ai/bedrock-sdk` and `@anthropic-ai/vertex-sdk`), `groq-sdk`, and `ai` (the Vercel AI
- * SDK, whatever its provider).
+ * `@anthropic-ai/bedrock-sdk` and `@anthropic-ai/vertex-sdk`), `groq-sdk`, `ai` (the Vercel AI
+ * SDK, whatever its provider), `google` (`@google/genai`), `bedrock`
+ * (`@aws-sdk/client-bedrock-runtime`), `mistral` (`@mistralai/mistralai`) and `cohere`
+ * (`cohere-ai`).
  */
-export type Provider = 'openai' | 'anthropic' | 'groq' | 'ai';
+export type Provider =
+  | 'openai'
+  | 'anthropic'
+  | 'groq'
+  | 'ai'
+  | 'google'
+  | 'bedrock'
+  | 'mistral'
+  | 'cohere';
 
 export interface AxonFlowInstrumentationConfig extends InstrumentationConfig {
   /**
@@ -39,6 +49,6 @@ export interface AxonFlowInstrumentationConfig extends InstrumentationConfig {
    * AxonFlow, never into a span attribute. @default 100 (`AXONFLOW_RESPONSE_SUMMARY_CHARS`)
    */
   responseSummaryChars?: number;
-  /** Which client families to instrument. @default all of them: ['openai', 'anthropic', 'groq', 'ai'] */
+  /** Which client families to instrument. @default all of them */
   enabledProviders?: Provider[];
 }

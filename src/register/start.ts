@@ -137,9 +137,9 @@ function start(env: Record<string, string | undefined>): RegisterHandle | undefi
   try {
     const settings = readRegisterSettings(env);
     reportSettingProblems(settings.problems);
-    const providers = (['openai', 'anthropic', 'groq', 'ai'] as const).filter(p =>
-      settings.components.has(p),
-    ) as Provider[];
+    const providers = (
+      ['openai', 'anthropic', 'groq', 'ai', 'google', 'bedrock', 'mistral', 'cohere'] as const
+    ).filter(p => settings.components.has(p)) as Provider[];
     if (providers.length === 0) return undefined;
     client = settings.governance ? AxonFlowClient.fromEnv() : undefined;
     const instrumentation = new AxonFlowInstrumentation({

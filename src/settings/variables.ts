@@ -150,7 +150,17 @@ export const SAMPLERS = [
 ] as const;
 export const LOG_LEVELS = ['none', 'error', 'warn', 'info', 'debug', 'verbose', 'all'] as const;
 /** Names accepted by OTEL_NODE_ENABLED_INSTRUMENTATIONS / OTEL_NODE_DISABLED_INSTRUMENTATIONS. */
-export const COMPONENT_NAMES = ['openai', 'anthropic', 'groq', 'ai', 'axonflow-audit'] as const;
+export const COMPONENT_NAMES = [
+  'openai',
+  'anthropic',
+  'groq',
+  'ai',
+  'google',
+  'bedrock',
+  'mistral',
+  'cohere',
+  'axonflow-audit',
+] as const;
 /** Content-capture values other instrumentations use, read as booleans here. */
 const CAPTURE_TRUE = ['span_only', 'span_and_event', 'event_only'];
 const CAPTURE_FALSE = ['no_content'];
@@ -501,7 +511,7 @@ export const VARIABLES = {
     default: undefined,
     defaultText: 'all',
     meaning:
-      'Only these: `openai`, `anthropic`, `groq`, `ai` (the Vercel AI SDK), `axonflow-audit`',
+      'Only these: `openai`, `anthropic`, `groq`, `ai` (the Vercel AI SDK), `google`, `bedrock`, `mistral`, `cohere`, `axonflow-audit`',
     parse: componentList,
   }),
   OTEL_NODE_DISABLED_INSTRUMENTATIONS: v<ComponentName[]>({

@@ -23,7 +23,7 @@ import {
   type Span,
   trace,
 } from '@opentelemetry/api';
-import type { CallAdapter } from '../../adapters/adapter.js';
+import { withProvider } from '../../adapters/adapter.js';
 import { notice } from '../../notices/index.js';
 import {
   type CallEnvironment,
@@ -69,7 +69,6 @@ const PROVIDER_BY_CLASS: ReadonlyMap<string, string> = new Map([
 ]);
 const providerCache = new WeakMap<object, string | null>();
 let bypassWarned = false;
-const providerAdapters = new Map<string, WeakMap<CallAdapter, CallAdapter>>();
 
 /** The provider a client instance serves, when its class says it is not the family's own. */
 function providerOf(client: unknown): string | undefined {
@@ -92,22 +91,6 @@ function providerOf(client: unknown): string | undefined {
     providerCache.set(client, found);
   }
   return found ?? undefined;
-}
-
-/** `adapter` for another provider of the same protocol (one object per pair). */
-function forProvider(adapter: CallAdapter, provider: string | undefined): CallAdapter {
-  if (provider === undefined) return adapter;
-  let byAdapter = providerAdapters.get(provider);
-  if (byAdapter === undefined) {
-    byAdapter = new WeakMap();
-    providerAdapters.set(provider, byAdapter);
-  }
-  let found = byAdapter.get(adapter);
-  if (found === undefined) {
-    found = { ...adapter, provider };
-    byAdapter.set(adapter, found);
-  }
-  return found;
 }
 
 /** `server.address` / `server.port` from the client's `baseURL`. */
@@ -287,7 +270,7 @@ function enterGate(
   let call = request.call;
   if (call === undefined) {
     const routed = route(request.family, options?.method, options?.path);
-    const adapter = routed && forProvider(routed, providerOf(client));
+    const adapter = routed && withProvider(routed, providerOf(client));
     if (adapter === undefined) {
       request.passThrough = true;
       return undefined;

@@ -1,0 +1,31 @@
+/**
+ * The client families patched at one method per model request (`governed-method.ts`): each one's
+ * module definitions, in one list the instrumentation reads. To govern a new client of this kind:
+ * write its adapter (`src/adapters/`), a `<client>.ts` here that wraps its methods with
+ * `governRequest`, and add it to this list (and its module names to `PROVIDER_MODULES`).
+ */
+import type { DiagLogger } from '@opentelemetry/api';
+import type { InstrumentationNodeModuleDefinition } from '@opentelemetry/instrumentation';
+import type { CallEnvironment } from '../../pipeline/governed-call.js';
+import type { Provider } from '../types.js';
+import { googleGenAiDefinitions } from './google-genai.js';
+
+export type AnyFunction = (this: any, ...args: any[]) => any;
+
+export interface MethodPatchDependencies {
+  environment(family: Provider): CallEnvironment | undefined;
+  diag: DiagLogger;
+  /** True when `version` of `module` is supported; otherwise says so on stderr, once. */
+  supported(module: string, version: string | undefined): boolean;
+  wrap(target: any, name: string, wrapper: (original: AnyFunction) => AnyFunction): void;
+  unwrap(target: any, name: string): void;
+}
+
+export interface MethodFamily {
+  name: Provider;
+  definitions(deps: MethodPatchDependencies): InstrumentationNodeModuleDefinition[];
+}
+
+export const METHOD_FAMILIES: readonly MethodFamily[] = [
+  { name: 'google', definitions: googleGenAiDefinitions },
+];
