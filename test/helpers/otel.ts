@@ -35,6 +35,8 @@ export interface SdkModules {
   groq?: unknown;
   /** The `ai` package (the Vercel AI SDK). */
   ai?: unknown;
+  /** `@google/genai`. */
+  google?: unknown;
 }
 
 export function setupHarness(
@@ -93,6 +95,7 @@ export function attachModules(
     '@anthropic-ai/sdk': [sdk.anthropic ?? anthropicModule, '1.0.0'],
     'groq-sdk': [sdk.groq, '1.0.0'],
     ai: [sdk.ai, '7.0.0'],
+    '@google/genai': [sdk.google, '1.0.0'],
   };
   for (const def of modules) {
     const [mod, version] = byName[def.name] ?? [undefined, ''];

@@ -1,18 +1,21 @@
 /**
- * The private members of the Stainless-generated SDKs that the patch layer relies on
- * (`src/instrumentation/stainless/`), checked on every SDK line we support, on the SDK alone
+ * The private members of the client packages that the patch layers rely on
+ * (`src/instrumentation/stainless/`, `src/instrumentation/methods/`), checked on every SDK line we support, on the SDK alone
  * (no instrumentation): when a release renames or reshapes one of them, this fails and says which,
  * before users find calls that are no longer governed.
  */
 
 import * as anthropicV1 from '@anthropic-ai/sdk';
+import * as googleV3 from '@google/genai';
 import * as anthropicV0 from 'anthropic-sdk-v0';
 import * as anthropicV024 from 'anthropic-sdk-v024';
+import * as googleV1 from 'google-genai-v1';
 import * as openaiV7 from 'openai';
 import * as openaiV4 from 'openai-v4';
 import * as openaiV5 from 'openai-v5';
 import * as openaiV6 from 'openai-v6';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GOOGLE_GENAI_METHODS } from '../../src/instrumentation/methods/google-genai.js';
 import { apiPromiseProblems, isStream } from '../../src/instrumentation/stainless/observe.js';
 import { type Sandbox, startSandbox } from '../../src/sandbox/index.js';
 
@@ -169,5 +172,26 @@ describe.each(ANTHROPIC_LINES)('%s', (_line, sdk) => {
     for await (const _ of stream) {
       // drain
     }
+  });
+});
+
+describe.each([
+  ['@google/genai 1.x', googleV1],
+  ['@google/genai 3.x', googleV3],
+] as const)('%s', (_line, sdk) => {
+  it('routes every model request through the Models.prototype methods the patch wraps', () => {
+    const proto = (sdk as any).Models.prototype;
+    for (const method of GOOGLE_GENAI_METHODS) {
+      expect({ method: method.name, type: typeof proto[method.name] }).toEqual({
+        method: method.name,
+        type: 'function',
+      });
+    }
+  });
+
+  it('gives the models module an apiClient that says its mode and base URL', () => {
+    const ai = new (sdk as any).GoogleGenAI({ apiKey: 'k', httpOptions: { baseUrl: sandbox.url } });
+    expect(ai.models.apiClient.isVertexAI()).toBe(false);
+    expect(String(ai.models.apiClient.getBaseUrl())).toContain('127.0.0.1');
   });
 });
