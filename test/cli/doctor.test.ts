@@ -60,7 +60,7 @@ describe.skipIf(!built)('axonflow-otel doctor', () => {
     expect(run.stdout).toMatch(/AXONFLOW_CLIENT_SECRET=set \(24 chars, hidden\)/);
     expect(run.stdout).toMatch(/answers/);
     expect(verdict(run.stdout)).toMatch(
-      /^Verdict: ready\. .* will govern and trace openai and @anthropic-ai\/sdk calls\.$/,
+      /^Verdict: ready\. .* will govern and trace openai, @anthropic-ai\/sdk, .*calls\.$/,
     );
     expect(`${run.stdout}${run.stderr}`).not.toContain(SECRET);
   });
@@ -137,16 +137,16 @@ describe.skipIf(!built)('axonflow-otel doctor', () => {
     );
   });
 
-  it('says neither governed nor traced when both providers are disabled', async () => {
+  it('says neither governed nor traced when every client family is disabled', async () => {
     const run = await doctor({
       AXONFLOW_AGENT_URL: sandbox.agentUrl,
       OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
-      OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'openai,anthropic',
+      OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'axonflow-audit',
     });
     expect(run.code).toBe(1);
-    expect(run.stdout).toMatch(/FAIL {2}neither openai nor anthropic is enabled/);
+    expect(run.stdout).toMatch(/FAIL {2}no LLM client family is enabled/);
     expect(verdict(run.stdout)).toMatch(
-      /^Verdict: NOT ready: LLM calls would be NOT governed, NOT traced \(openai and anthropic are both disabled\)/,
+      /^Verdict: NOT ready: LLM calls would be NOT governed, NOT traced \(every LLM client family is disabled\)/,
     );
   });
 

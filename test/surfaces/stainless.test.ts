@@ -6,7 +6,9 @@
  */
 
 import { createRequire } from 'node:module';
+import { AnthropicBedrock } from '@anthropic-ai/bedrock-sdk';
 import * as anthropicV1 from '@anthropic-ai/sdk';
+import { AnthropicVertex } from '@anthropic-ai/vertex-sdk';
 import * as anthropicV0 from 'anthropic-sdk-v0';
 import * as anthropicV024 from 'anthropic-sdk-v024';
 import * as groqSdk from 'groq-sdk';
@@ -200,3 +202,70 @@ describe('groq-sdk', () => {
     expect(h.span('chat m').attributes['gen_ai.provider.name']).toBe('groq');
   });
 });
+
+describe('Anthropic on Amazon Bedrock and Vertex AI', () => {
+  let h: Harness;
+  beforeAll(() => {
+    h = harnessFor({ anthropic: anthropicV1 });
+  });
+  afterAll(async () => {
+    await h.close();
+  });
+  beforeEach(() => {
+    h.reset();
+    sandbox.resetCounters();
+  });
+
+  /** Cloud credentials cannot be fetched offline: Bedrock skips signing, Vertex gets a token. */
+  const CLIENTS: Array<[string, string, () => any]> = [
+    [
+      'AnthropicBedrock',
+      'aws.bedrock',
+      () =>
+        new AnthropicBedrock({
+          skipAuth: true,
+          baseURL: sandbox.url,
+          awsRegion: 'us-east-1',
+          maxRetries: 0,
+        }),
+    ],
+    [
+      'AnthropicVertex',
+      'gcp.vertex_ai',
+      () =>
+        new AnthropicVertex({
+          region: 'us-east5',
+          projectId: 'p',
+          baseURL: sandbox.url,
+          maxRetries: 0,
+          authClient: {
+            getRequestHeaders: async () => new Headers({ authorization: 'Bearer sandbox' }),
+            projectId: 'p',
+          } as never,
+        }),
+    ],
+  ];
+
+  it.each(CLIENTS)(
+    '%s: messages.create traced as %s, gated before the request',
+    async (_name, provider, make) => {
+      const message = await make().messages.create(messagesBody(ALLOWED));
+      expect(message.content[0].text).toMatch(/Sandbox reply/);
+      const allowed = h.span('chat c');
+      expect(allowed.attributes).toMatchObject({
+        'gen_ai.provider.name': provider,
+        'axonflow.decision': 'allow',
+      });
+      h.reset();
+      const err = await make()
+        .messages.create(messagesBody(DENIED))
+        .catch((e: unknown) => e);
+      expect((err as { code?: string }).code).toBe('AXONFLOW_POLICY_VIOLATION');
+      expect(sandbox.modelRequests()).toBe(1);
+    },
+  );
+});
+
+function messagesBody(prompt: string) {
+  return { model: 'c', max_tokens: 32, messages: [{ role: 'user' as const, content: prompt }] };
+}

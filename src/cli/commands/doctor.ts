@@ -19,7 +19,12 @@ import { parseArgs } from 'node:util';
 import { request } from 'undici';
 import { AxonFlowClient } from '../../client/client.js';
 import { configFromEnv } from '../../client/config.js';
-import { SUPPORTED_VERSIONS, satisfies } from '../../instrumentation/instrumentation.js';
+import {
+  PROVIDER_MODULES,
+  SUPPORTED_VERSIONS,
+  satisfies,
+} from '../../instrumentation/instrumentation.js';
+import type { Provider } from '../../instrumentation/types.js';
 import { MIN_NODE, nodeSupported } from '../../notices/node-version.js';
 import { type RegisterSettings, readRegisterSettings } from '../../register/settings.js';
 import { maskUrl } from '../../settings/mask.js';
@@ -288,13 +293,14 @@ async function run(args: string[], io: Io): Promise<number> {
   for (const problem of settings.problems) fail(`${problem.name} is invalid`, problem.message);
   if (settings.problems.length === 0) ok('every setting is valid');
 
-  const providers = (['openai', 'anthropic'] as const).filter(p => settings.components.has(p));
+  const families = Object.keys(PROVIDER_MODULES) as Provider[];
+  const providers = families.filter(p => settings.components.has(p));
   if (providers.length === 0) {
     fail(
       'no LLM instrumentation enabled',
-      'neither openai nor anthropic is enabled (OTEL_NODE_ENABLED_INSTRUMENTATIONS / OTEL_NODE_DISABLED_INSTRUMENTATIONS): the register entry patches nothing',
+      `no LLM client family is enabled (${families.join(', ')}; OTEL_NODE_ENABLED_INSTRUMENTATIONS / OTEL_NODE_DISABLED_INSTRUMENTATIONS): the register entry patches nothing`,
     );
-    notStarted.push('openai and anthropic are both disabled');
+    notStarted.push('every LLM client family is disabled');
   } else ok(`instrumentations: ${[...settings.components].join(', ')}`);
 
   let client: AxonFlowClient | undefined;
@@ -363,10 +369,13 @@ async function run(args: string[], io: Io): Promise<number> {
 
   out('LLM SDKs');
   const requireFromApp = createRequire(join(cwd, 'package.json'));
-  const sdks = [
-    { provider: 'openai', module: 'openai', ranges: SUPPORTED_VERSIONS.openai },
-    { provider: 'anthropic', module: '@anthropic-ai/sdk', ranges: SUPPORTED_VERSIONS.anthropic },
-  ] as const;
+  const sdks = families.flatMap(provider =>
+    PROVIDER_MODULES[provider].map(module => ({
+      provider,
+      module,
+      ranges: SUPPORTED_VERSIONS[provider] as readonly string[],
+    })),
+  );
   const patched: string[] = [];
   for (const sdk of sdks) {
     let version: string | undefined;
