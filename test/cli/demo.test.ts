@@ -6,7 +6,7 @@ import { ROOT, runNode } from '../helpers/child.js';
 const built = existsSync(join(ROOT, 'dist/esm/cli/index.js'));
 
 describe.skipIf(!built)('axonflow-otel demo', () => {
-  it('runs all five steps on the embedded sandbox, prints the traces and audit records, and exits 0', async () => {
+  it('runs all six steps on the embedded sandbox, prints the traces and audit records, and exits 0', async () => {
     const run = await runNode(['dist/esm/cli/index.js', 'demo', '--no-color'], {});
     // The one line on stderr is the fail-open notice of step 5 (the agent is stopped on purpose).
     expect(run.stderr.trim().split('\n')).toEqual([
@@ -27,9 +27,12 @@ describe.skipIf(!built)('axonflow-otel demo', () => {
     );
     expect(out).toMatch(/decision=fail_open {2}fail-open: network/);
     expect(out).toMatch(/└─ axonflow\.audit .*audit_id=/);
-    expect(out).toMatch(/Model requests: 4 for 5 calls/);
-    expect(out.match(/openai\/sandbox-gpt|anthropic\/sandbox-claude/g)).toHaveLength(3);
-    expect(out).toMatch(/All five steps behaved as governed calls should\./);
+    expect(out).toMatch(/Model requests: 5 for 6 calls/);
+    expect(
+      out.match(/openai\/sandbox-gpt|anthropic\/sandbox-claude|gcp\.gemini\/sandbox-gemini/g),
+    ).toHaveLength(4);
+    expect(out).toMatch(/● generate_content sandbox-gemini .*decision=allow/);
+    expect(out).toMatch(/All six steps behaved as governed calls should\./);
     expect(out).not.toContain('\u001b[');
   });
 });

@@ -78,7 +78,7 @@ async function run(args: string[], io: Io): Promise<number> {
       );
     }
     io.out(
-      `Model requests: ${sandbox.modelRequests()} for 5 calls (the denied prompt never reached the model).`,
+      `Model requests: ${sandbox.modelRequests()} for 6 calls (the denied prompt never reached the model).`,
     );
     const problems = check(receiver.spans, sandbox.audits().length, sandbox.modelRequests());
     io.out('');
@@ -86,7 +86,7 @@ async function run(args: string[], io: Io): Promise<number> {
       for (const p of problems) io.err(`axonflow-otel demo: ${p}`);
       return EXIT_FAILURE;
     }
-    io.out(style.green('All five steps behaved as governed calls should.'));
+    io.out(style.green('All six steps behaved as governed calls should.'));
     return EXIT_OK;
   } finally {
     await receiver.close();
@@ -108,6 +108,7 @@ function runApp(
       OPENAI_API_KEY: 'sk-demo-not-a-real-key',
       ANTHROPIC_BASE_URL: sandbox.url,
       ANTHROPIC_API_KEY: 'sk-ant-demo-not-a-real-key',
+      GEMINI_BASE_URL: sandbox.url,
       OTEL_SERVICE_NAME: process.env.OTEL_SERVICE_NAME ?? 'axonflow-otel-demo',
       OTEL_TRACES_EXPORTER: 'otlp',
       OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${receiverUrl}/v1/traces`,
@@ -137,12 +138,16 @@ function runApp(
   });
 }
 
-/** What the five steps must have shown; returns the problems found. */
+/** What the six steps must have shown; returns the problems found. */
 function check(spans: SpanRecord[], audits: number, modelRequests: number): string[] {
   const calls = spans.filter(s => s.name.startsWith('chat '));
   const decisions = calls.map(s => s.attributes['axonflow.decision']);
   const problems: string[] = [];
-  if (calls.length !== 5) problems.push(`expected 5 LLM call spans, got ${calls.length}`);
+  if (calls.length !== 5) problems.push(`expected 5 chat call spans, got ${calls.length}`);
+  const gemini = spans.filter(s => s.name === 'generate_content sandbox-gemini');
+  if (gemini.length !== 1 || gemini[0]?.attributes['axonflow.decision'] !== 'allow') {
+    problems.push('the Gemini call was not traced as an allowed governed call');
+  }
   if (!decisions.includes('allow')) problems.push('no allowed call was traced');
   if (!decisions.includes('deny')) problems.push('the denied prompt was not traced as a deny');
   if (!decisions.includes('fail_open'))
@@ -161,10 +166,10 @@ function check(spans: SpanRecord[], audits: number, modelRequests: number): stri
   ) {
     problems.push('the Anthropic tool use was not traced');
   }
-  if (modelRequests !== 4)
+  if (modelRequests !== 5)
     problems.push(
-      `the model should have served 4 calls (not the denied one), served ${modelRequests}`,
+      `the model should have served 5 calls (not the denied one), served ${modelRequests}`,
     );
-  if (audits !== 3) problems.push(`the agent should have received 3 audit records, got ${audits}`);
+  if (audits !== 4) problems.push(`the agent should have received 4 audit records, got ${audits}`);
   return problems;
 }

@@ -1,9 +1,11 @@
 /**
- * The demo's app: ordinary OpenAI and Anthropic SDK code, run by `axonflow-otel demo` under the
- * register entry against the sandbox. It makes the five calls the demo narrates and asks its
- * parent (over the IPC channel) to stop and restart the agent around the fail-open call.
+ * The demo's app: ordinary OpenAI, Anthropic and Google Gen AI SDK code, run by
+ * `axonflow-otel demo` under the register entry against the sandbox. It makes the six calls the
+ * demo narrates and asks its parent (over the IPC channel) to stop and restart the agent around
+ * the fail-open call.
  */
 import Anthropic from '@anthropic-ai/sdk';
+import { GoogleGenAI } from '@google/genai';
 import OpenAI from 'openai';
 import { withAxonFlowContext } from '../../pipeline/call-context.js';
 
@@ -88,6 +90,17 @@ async function main(): Promise<void> {
   });
   await control('start-agent');
   say(`   → ${open.choices[0]?.message.content?.slice(0, 60)}…`);
+
+  say('6. A Gemini call through @google/genai: the same governance for another client');
+  const gemini = new GoogleGenAI({
+    apiKey: 'demo-not-a-real-key',
+    httpOptions: { baseUrl: process.env.GEMINI_BASE_URL ?? '' },
+  });
+  const answer = await gemini.models.generateContent({
+    model: 'sandbox-gemini',
+    contents: 'Name one museum in Madrid.',
+  });
+  say(`   → ${answer.text}`);
 }
 
 main().catch(err => {
