@@ -5,15 +5,19 @@
  * - agent routes at `/` (health, pre-check, audit, `/api/request` incl. AXON streaming, plans,
  *   connectors), in community mode: no license, no auth;
  * - model routes at `/v1` (OpenAI chat completions, responses, embeddings, legacy completions,
- *   images, speech; Anthropic messages, token counting, legacy completions, message batches),
- *   the OpenAI ones also at `/openai/v1` for clients with that base path (groq-sdk).
+ *   images, speech; Anthropic messages, token counting, legacy completions, message batches;
+ *   Mistral chat and embeddings), the OpenAI ones also at `/openai/v1` for clients with that
+ *   base path (groq-sdk); and the cloud dialects: Bedrock Runtime at `/model/{id}/…`, Claude and
+ *   Gemini on Vertex AI at `…/projects/{p}/locations/{l}/publishers/…`, the Gemini API at
+ *   `/v1beta/models/…` (and `/v1/models/…`), Cohere at `/v2/chat` and `/v2/embed`.
  *
- * `startSandbox()` resolves once the port is bound. The handle counts requests, can stop and
- * restart the agent (to exercise fail-open), queue faults, and `close()` ends everything,
- * including stalled requests, so tests leave no open handles. See README.md for the routes.
+ * The port speaks HTTP/1.1 and, for the AWS SDK's Bedrock client, HTTP/2 cleartext (see
+ * `http/listener.ts`). `startSandbox()` resolves once the port is bound. The handle counts
+ * requests, can stop and restart the agent (to exercise fail-open), queue faults, and `close()`
+ * ends everything, including stalled requests, so tests leave no open handles. See
+ * docs/sandbox.md for the routes.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AuditRecord } from './agent/audit-store.js';
 import { AuditStore } from './agent/audit-store.js';
 import type { AgentState } from './agent/common.js';
@@ -22,7 +26,8 @@ import { decisionTrace } from './agent/decision-trace.js';
 import { PlanStore } from './agent/plans.js';
 import { agentRoutes, renderAgentError } from './agent/routes.js';
 import { FAULT_HEADER, type Fault, FaultQueue, parseFault } from './faults.js';
-import { DEFAULT_MAX_BODY_BYTES, sendEnvelope } from './http/io.js';
+import { DEFAULT_MAX_BODY_BYTES, dropConnection, sendEnvelope } from './http/io.js';
+import { createListener } from './http/listener.js';
 import { dispatch, type ErrorRenderer, type Route, type RouteContext } from './http/router.js';
 import { isModelPath, modelRoutes, renderModelError } from './model/routes.js';
 
@@ -78,7 +83,10 @@ export interface Sandbox {
   readonly port: number;
   /** Audit records so far, oldest first. */
   audits(): AuditRecord[];
-  /** Requests received on `/v1/*` and `/openai/v1/*` (including faulted ones). */
+  /**
+   * Requests received on model paths (including faulted ones): `/v1/*`, `/openai/v1/*`,
+   * `/v1beta*`, `/v1alpha/*`, `/model/*`, `/projects/*` and `/v2/*`.
+   */
   modelRequests(): number;
   /** Requests received on agent routes (including those refused while stopped). */
   agentRequests(): number;
@@ -157,7 +165,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       case 'stall':
         return;
       case 'reset':
-        req.socket.destroy();
+        dropConnection(res);
         return;
       case 'status':
         family.renderError(ctx, fault.status, 'Fault injected by the AxonFlow sandbox');
@@ -166,7 +174,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     await dispatch(family.routes, ctx, family.renderError);
   };
 
-  const server = createServer((req, res) => {
+  const server = createListener((req, res) => {
     handle(req, res).catch(err => {
       // dispatch() already catches handler errors; this is the last line of defence.
       console.error('[axonflow-sandbox] request failed:', err);
@@ -174,19 +182,12 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       else res.destroy();
     });
   });
-  server.on('clientError', (_err, socket) => {
+  server.http1.on('clientError', (_err, socket) => {
     if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n');
     else socket.destroy();
   });
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
+  const { port } = await server.listen(options.port ?? 0, host);
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   const toFault = (fault: Fault | string): Fault => {
     const parsed = typeof fault === 'string' ? parseFault(fault) : fault;
@@ -223,10 +224,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       agent.faults.clear();
     },
     close: () => {
-      closing ??= new Promise<void>(resolve => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      })
+      closing ??= server
+        .close()
         .then(() => audits.flush())
         .then(() => state.decisions.shutdown());
       return closing;

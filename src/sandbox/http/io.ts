@@ -6,6 +6,7 @@
  * router turns it into the right error shape (platform envelope or provider error body).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { constants as http2, type ServerHttp2Stream } from 'node:http2';
 
 /** An error a client caused; `status` is what the sandbox answers. */
 export class HttpError extends Error {
@@ -72,6 +73,25 @@ export async function readOptionalJsonObject(
   }
   if (!isRecord(parsed)) throw new HttpError(400, invalidMessage);
   return parsed;
+}
+
+/**
+ * True when the response goes out over HTTP/2 (see listener.ts), where connection-level headers
+ * such as `connection` are forbidden: node drops them with a warning.
+ */
+export function isHttp2(res: ServerResponse): boolean {
+  return (res.req?.httpVersionMajor ?? 1) >= 2;
+}
+
+/**
+ * Breaks the reply off so the client sees a failed transfer, not a short one: an HTTP/1.1
+ * connection is destroyed; an HTTP/2 stream is reset with INTERNAL_ERROR, since a reset without
+ * an error code reads as a clean end of the body.
+ */
+export function dropConnection(res: ServerResponse): void {
+  const stream = (res as unknown as { stream?: ServerHttp2Stream }).stream;
+  if (isHttp2(res) && stream) stream.close(http2.NGHTTP2_INTERNAL_ERROR);
+  else res.destroy();
 }
 
 export function isRecord(value: unknown): value is Record<string, unknown> {

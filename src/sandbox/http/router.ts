@@ -6,7 +6,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Fault } from '../faults.js';
-import { HttpError } from './io.js';
+import { dropConnection, HttpError, isHttp2 } from './io.js';
 
 export interface RouteContext {
   req: IncomingMessage;
@@ -49,14 +49,15 @@ export async function dispatch(
     else renderError(full, 404, `Not found: ${ctx.url.pathname}`);
   } catch (err) {
     if (err instanceof HttpError) {
-      if (err.status === 413) ctx.res.setHeader('connection', 'close');
+      // The rest of an oversized body is not read, so the HTTP/1.1 connection cannot be reused.
+      if (err.status === 413 && !isHttp2(ctx.res)) ctx.res.setHeader('connection', 'close');
       renderError(full, err.status, err.message);
     } else if (!ctx.res.headersSent) {
       renderError(full, 500, 'Internal sandbox error');
       console.error('[axonflow-sandbox] handler failed:', err);
     } else {
       // Mid-stream failure: the status is gone, so cutting the connection is the only honest signal.
-      ctx.res.destroy();
+      dropConnection(ctx.res);
     }
   }
 }

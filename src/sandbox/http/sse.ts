@@ -6,6 +6,7 @@
  */
 import type { ServerResponse } from 'node:http';
 import { EVENTS_BEFORE_FAULT, type Fault } from '../faults.js';
+import { dropConnection, isHttp2 } from './io.js';
 
 export interface SseFrame {
   /** The `event:` field; omitted for OpenAI-style data-only streams. */
@@ -22,7 +23,7 @@ export function startSse(res: ServerResponse, headers: Record<string, string> = 
   res.writeHead(200, {
     'content-type': 'text/event-stream; charset=utf-8',
     'cache-control': 'no-cache',
-    connection: 'keep-alive',
+    ...(isHttp2(res) ? {} : { connection: 'keep-alive' }),
     ...headers,
   });
   // Headers go out now, so a client's "time to first byte" is the stream start, not the first token.
@@ -78,7 +79,7 @@ export class SseStream {
     this.#sent++;
     if (this.#fault && this.#sent >= EVENTS_BEFORE_FAULT) {
       this.#stopped = true;
-      if (this.#fault.kind === 'cut') this.#res.destroy();
+      if (this.#fault.kind === 'cut') dropConnection(this.#res);
       return false;
     }
     return true;

@@ -5,11 +5,12 @@
  * `input_json_delta`)… → `content_block_stop`, then `message_delta` (stop reason, output usage)
  * and `message_stop`. A tool call is a text block ("I'll call the … tool.") followed by a
  * `tool_use` block, as Claude answers. Also `POST /v1/messages/count_tokens`, and the request
- * reading and message building that the Message Batches routes reuse.
+ * reading, message building and stream events that the Message Batches routes and Claude on
+ * Bedrock and Vertex AI reuse (there the model is named by the path, not the body).
  */
 
 import { HttpError, isRecord } from '../http/io.js';
-import { jsonFrame, type SseFrame } from '../http/sse.js';
+import { jsonFrame } from '../http/sse.js';
 import {
   type ModelCall,
   modelStream,
@@ -39,30 +40,39 @@ export interface MessageRequest {
   toolChoice: ToolChoice;
 }
 
-/** The prompt part of a Messages request, shared with `count_tokens` (which has no max_tokens). */
+/**
+ * The prompt part of a Messages request, shared with `count_tokens` (which has no max_tokens).
+ * `model` is given when the path names it (Bedrock, Vertex AI), whose bodies have none.
+ */
 export function readPrompt(
   body: Record<string, unknown>,
+  model?: string,
 ): Pick<MessageRequest, 'model' | 'turns' | 'tools' | 'toolChoice'> {
   return {
-    model: requireString(body, 'model'),
+    model: model ?? requireString(body, 'model'),
     turns: [...systemTurns(body.system), ...parseMessages(requireArray(body, 'messages'))],
     tools: parseTools(optionalArray(body, 'tools')),
     toolChoice: parseToolChoice(body.tool_choice),
   };
 }
 
-export function readMessageRequest(body: Record<string, unknown>): MessageRequest {
+export function readMessageRequest(body: Record<string, unknown>, model?: string): MessageRequest {
   // Checked in the API's order: model, then max_tokens, then the conversation.
-  requireString(body, 'model');
+  if (model === undefined) requireString(body, 'model');
   const maxTokens = body.max_tokens;
   if (typeof maxTokens !== 'number' || !Number.isInteger(maxTokens) || maxTokens < 1) {
     throw new HttpError(400, 'max_tokens: Field required (a positive integer)');
   }
-  return { ...readPrompt(body), maxTokens };
+  return { ...readPrompt(body, model), maxTokens };
 }
 
-/** The non-streaming `message` object for a request, as the API and a batch result carry it. */
-export function buildMessage(request: MessageRequest) {
+export type BuiltMessage = ReturnType<typeof buildMessage>;
+
+/**
+ * The non-streaming `message` object for a request, as the API and a batch result carry it.
+ * `idPrefix` marks where it was served (`msg_bdrk_` on Bedrock, `msg_vrtx_` on Vertex AI).
+ */
+export function buildMessage(request: MessageRequest, idPrefix = 'msg_sbx') {
   const gen = generate({
     turns: request.turns,
     tools: request.tools,
@@ -73,7 +83,7 @@ export function buildMessage(request: MessageRequest) {
   const outputTokens = gen.outputTokens + countTokens(gen.toolPreamble);
   const stopReason = STOP[gen.finish];
   const message = {
-    id: `msg_sbx${shortId()}`,
+    id: `${idPrefix}${shortId()}`,
     type: 'message',
     role: 'assistant',
     model: request.model,
@@ -94,16 +104,34 @@ export async function messages(call: ModelCall): Promise<void> {
   const { body } = call;
   const request = readMessageRequest(body);
   const stream = optionalBoolean(body, 'stream');
-  const { message, blocks, outputTokens, stopReason } = buildMessage(request);
+  const built = buildMessage(request);
 
   if (!stream) {
-    sendModelJson(call, message);
+    sendModelJson(call, built.message);
     return;
   }
+  const frames = messageStreamEvents(built).map(event => jsonFrame(event, event.type));
+  const out = modelStream(call);
+  if (await out.sendAll(frames)) out.end();
+}
 
-  const ev = (type: string, fields: Record<string, unknown> = {}): SseFrame =>
-    jsonFrame({ type, ...fields }, type);
-  const frames: SseFrame[] = [
+/** One event of a streamed message: the JSON an SSE frame (or a Bedrock chunk) carries. */
+export interface MessageStreamEvent {
+  type: string;
+  [field: string]: unknown;
+}
+
+/**
+ * The events that stream `built`, in order: `message_start`, `ping`, each block's start, deltas
+ * and stop, `message_delta`, `message_stop`. The SSE route names each frame by its `type`.
+ */
+export function messageStreamEvents(built: BuiltMessage): MessageStreamEvent[] {
+  const { message, blocks, outputTokens, stopReason } = built;
+  const ev = (type: string, fields: Record<string, unknown> = {}): MessageStreamEvent => ({
+    type,
+    ...fields,
+  });
+  const events: MessageStreamEvent[] = [
     ev('message_start', {
       message: {
         ...message,
@@ -116,34 +144,33 @@ export async function messages(call: ModelCall): Promise<void> {
   ];
   blocks.forEach((block, index) => {
     if (block.type === 'text') {
-      frames.push(ev('content_block_start', { index, content_block: { type: 'text', text: '' } }));
+      events.push(ev('content_block_start', { index, content_block: { type: 'text', text: '' } }));
       for (const text of tokenPieces(block.text)) {
-        frames.push(ev('content_block_delta', { index, delta: { type: 'text_delta', text } }));
+        events.push(ev('content_block_delta', { index, delta: { type: 'text_delta', text } }));
       }
     } else {
-      frames.push(
+      events.push(
         ev('content_block_start', {
           index,
           content_block: { type: 'tool_use', id: block.id, name: block.name, input: {} },
         }),
       );
       for (const partial_json of tokenPieces(JSON.stringify(block.input))) {
-        frames.push(
+        events.push(
           ev('content_block_delta', { index, delta: { type: 'input_json_delta', partial_json } }),
         );
       }
     }
-    frames.push(ev('content_block_stop', { index }));
+    events.push(ev('content_block_stop', { index }));
   });
-  frames.push(
+  events.push(
     ev('message_delta', {
       delta: { stop_reason: stopReason, stop_sequence: null },
       usage: { output_tokens: outputTokens },
     }),
     ev('message_stop'),
   );
-  const out = modelStream(call);
-  if (await out.sendAll(frames)) out.end();
+  return events;
 }
 
 /**
@@ -151,9 +178,13 @@ export async function messages(call: ModelCall): Promise<void> {
  * request reports in `usage.input_tokens`.
  */
 export function countMessageTokens(call: ModelCall): void {
-  const { turns } = readPrompt(call.body);
-  const inputTokens = turns.reduce((sum, turn) => sum + countTokens(turn.text), 0);
-  sendModelJson(call, { input_tokens: inputTokens });
+  sendModelJson(call, { input_tokens: promptTokens(call.body) });
+}
+
+/** The `input_tokens` a Messages request is charged: what `count_tokens` answers. */
+export function promptTokens(body: Record<string, unknown>, model?: string): number {
+  const { turns } = readPrompt(body, model);
+  return turns.reduce((sum, turn) => sum + countTokens(turn.text), 0);
 }
 
 const STOP: Record<Generation['finish'], string> = {

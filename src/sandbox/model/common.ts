@@ -1,16 +1,21 @@
 /**
  * What every model endpoint shares: reading the request, applying faults, provider error bodies
- * (OpenAI's `{error:{…}}`, Anthropic's `{type:"error",error:{…}}`) with request-id headers, and
- * readers for request fields that answer a wrong type with a 400.
+ * (OpenAI's `{error:{…}}`, Anthropic's `{type:"error",error:{…}}`, Bedrock's `{message}` with
+ * `x-amzn-errortype`, Google's `{error:{code,message,status}}`, Cohere's `{id,message}`) with
+ * request-id headers, and readers for request fields that answer a wrong type with a 400.
  */
 import { randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { type Fault, faultFromModel } from '../faults.js';
-import { HttpError, isRecord, readJsonObject, sendJson } from '../http/io.js';
+import { dropConnection, HttpError, isRecord, readJsonObject, sendJson } from '../http/io.js';
 import type { RouteContext } from '../http/router.js';
 import { SseStream } from '../http/sse.js';
 
-export type Provider = 'openai' | 'anthropic';
+/**
+ * Whose API a route emulates, which decides the error body and request-id header. Claude on
+ * Vertex AI answers as Anthropic does; Claude on Bedrock as Bedrock does (its errors are AWS's).
+ */
+export type Provider = 'openai' | 'anthropic' | 'bedrock' | 'google' | 'cohere';
 
 export interface ModelCall {
   ctx: RouteContext;
@@ -43,7 +48,8 @@ export async function beginModelCall(
   provider: Provider,
 ): Promise<ModelCall | undefined> {
   const body = await readJsonObject(ctx.req, deps.maxBodyBytes, invalidJsonMessage(provider));
-  const fault = ctx.fault ?? faultFromModel(body.model);
+  // Bedrock, Vertex AI and Gemini name the model in the path, so a fault model is found there.
+  const fault = ctx.fault ?? faultFromModel(body.model ?? ctx.params.model);
   switch (fault?.kind) {
     case 'status':
       sendProviderError(ctx.res, provider, fault.status, 'Fault injected by the AxonFlow sandbox');
@@ -52,7 +58,7 @@ export async function beginModelCall(
       // Never answer; the client's timeout or abort ends it, and close() destroys the socket.
       return undefined;
     case 'reset':
-      ctx.req.socket.destroy();
+      dropConnection(ctx.res);
       return undefined;
     default:
       return { ctx, body, fault, provider };
@@ -60,9 +66,14 @@ export async function beginModelCall(
 }
 
 function invalidJsonMessage(provider: Provider): string {
-  return provider === 'anthropic'
-    ? 'Request body must be a JSON object'
-    : 'We could not parse the JSON body of your request. The body must be a JSON object.';
+  switch (provider) {
+    case 'openai':
+      return 'We could not parse the JSON body of your request. The body must be a JSON object.';
+    case 'google':
+      return 'Invalid JSON payload received.';
+    default:
+      return 'Request body must be a JSON object';
+  }
 }
 
 const OPENAI_TYPES: Record<number, { type: string; code: string | null }> = {
@@ -84,16 +95,63 @@ const ANTHROPIC_TYPES: Record<number, string> = {
   529: 'overloaded_error',
 };
 
+/** AWS error codes by status, as Bedrock Runtime names them in `x-amzn-errortype`. */
+const BEDROCK_TYPES: Record<number, string> = {
+  400: 'ValidationException',
+  403: 'AccessDeniedException',
+  404: 'ResourceNotFoundException',
+  408: 'ModelTimeoutException',
+  424: 'ModelErrorException',
+  429: 'ThrottlingException',
+  500: 'InternalServerException',
+  503: 'ServiceUnavailableException',
+};
+
+/** Google's canonical status names (google.rpc.Code) by HTTP status. */
+const GOOGLE_STATUSES: Record<number, string> = {
+  400: 'INVALID_ARGUMENT',
+  401: 'UNAUTHENTICATED',
+  403: 'PERMISSION_DENIED',
+  404: 'NOT_FOUND',
+  409: 'ABORTED',
+  413: 'INVALID_ARGUMENT',
+  429: 'RESOURCE_EXHAUSTED',
+  499: 'CANCELLED',
+  500: 'INTERNAL',
+  501: 'UNIMPLEMENTED',
+  503: 'UNAVAILABLE',
+  504: 'DEADLINE_EXCEEDED',
+};
+
+function bedrockErrorType(status: number): string {
+  return (
+    BEDROCK_TYPES[status] ?? (status >= 500 ? 'InternalServerException' : 'ValidationException')
+  );
+}
+
 export function providerErrorBody(provider: Provider, status: number, message: string): unknown {
-  if (provider === 'anthropic') {
-    const type = ANTHROPIC_TYPES[status] ?? (status >= 500 ? 'api_error' : 'invalid_request_error');
-    return { type: 'error', error: { type, message } };
+  switch (provider) {
+    case 'anthropic': {
+      const type =
+        ANTHROPIC_TYPES[status] ?? (status >= 500 ? 'api_error' : 'invalid_request_error');
+      return { type: 'error', error: { type, message } };
+    }
+    case 'bedrock':
+      return { message };
+    case 'google': {
+      const name = GOOGLE_STATUSES[status] ?? (status >= 500 ? 'INTERNAL' : 'FAILED_PRECONDITION');
+      return { error: { code: status, message, status: name } };
+    }
+    case 'cohere':
+      return { id: randomUUID(), message };
+    case 'openai': {
+      const known = OPENAI_TYPES[status] ?? {
+        type: status >= 500 ? 'server_error' : 'invalid_request_error',
+        code: null,
+      };
+      return { error: { message, type: known.type, param: null, code: known.code } };
+    }
   }
-  const known = OPENAI_TYPES[status] ?? {
-    type: status >= 500 ? 'server_error' : 'invalid_request_error',
-    code: null,
-  };
-  return { error: { message, type: known.type, param: null, code: known.code } };
 }
 
 export function sendProviderError(
@@ -103,30 +161,58 @@ export function sendProviderError(
   message: string,
 ): void {
   const headers: Record<string, string> = requestIdHeaders(provider);
+  // AWS clients read the error's type from this header, not from the body.
+  if (provider === 'bedrock') headers['x-amzn-errortype'] = bedrockErrorType(status);
   // Retry immediately: a sandbox has no quota to recover, and tests should not sleep.
   if (status === 429 || status >= 500) headers['retry-after'] = '0';
   sendJson(res, status, providerErrorBody(provider, status, message), headers);
 }
 
 export function requestIdHeaders(provider: Provider): Record<string, string> {
-  return provider === 'anthropic'
-    ? { 'request-id': `req_sbx_${shortId()}` }
-    : { 'x-request-id': `req_sbx_${shortId()}` };
+  switch (provider) {
+    case 'anthropic':
+      return { 'request-id': `req_sbx_${shortId()}` };
+    case 'bedrock':
+      return { 'x-amzn-requestid': randomUUID() };
+    case 'google':
+      // Google's APIs send no request id a client reads.
+      return {};
+    default:
+      return { 'x-request-id': `req_sbx_${shortId()}` };
+  }
 }
 
-/** Sends a JSON reply, honouring a `cut` fault by sending half the body and dropping the socket. */
-export function sendModelJson(call: ModelCall, body: unknown): void {
+/**
+ * True when the Mistral SDK sent the request: it shares `/v1/chat/completions` and
+ * `/v1/embeddings` with OpenAI's clients, and its user agent (`… @mistralai/mistralai` for the
+ * TypeScript SDK, `mistral-client-…` for older ones) is what tells them apart. Its replies then
+ * follow Mistral's API where it differs from OpenAI's (see openai-chat.ts, embeddings.ts).
+ */
+export function isMistralClient(ctx: RouteContext): boolean {
+  return /mistral/i.test(ctx.req.headers['user-agent'] ?? '');
+}
+
+/**
+ * Sends a JSON reply, honouring a `cut` fault by sending half the body and dropping the socket.
+ * `headers` add to (or replace) the defaults, e.g. Bedrock's token-count headers.
+ */
+export function sendModelJson(
+  call: ModelCall,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   const { res } = call.ctx;
   if (call.fault?.kind !== 'cut') {
-    sendJson(res, 200, body, requestIdHeaders(call.provider));
+    sendJson(res, 200, body, { ...requestIdHeaders(call.provider), ...headers });
     return;
   }
   const text = JSON.stringify(body);
   res.writeHead(200, {
     'content-type': 'application/json; charset=utf-8',
     'content-length': Buffer.byteLength(text),
+    ...headers,
   });
-  res.write(text.slice(0, Math.floor(text.length / 2)), () => res.destroy());
+  res.write(text.slice(0, Math.floor(text.length / 2)), () => dropConnection(res));
 }
 
 /**
@@ -145,7 +231,7 @@ export function sendModelBytes(call: ModelCall, contentType: string, bytes: Buff
     res.end(bytes);
     return;
   }
-  res.write(bytes.subarray(0, Math.floor(bytes.length / 2)), () => res.destroy());
+  res.write(bytes.subarray(0, Math.floor(bytes.length / 2)), () => dropConnection(res));
 }
 
 /**

@@ -1,11 +1,20 @@
 /**
  * `POST /v1/embeddings`, OpenAI Embeddings: one deterministic unit vector per input, seeded by the
  * input's SHA-256, so equal texts embed equally. `encoding_format: "base64"` (the openai SDK's
- * default on the wire) sends little-endian float32 bytes, as the real API does.
+ * default on the wire) sends little-endian float32 bytes, as the real API does. Mistral's
+ * Embeddings share the route: for the Mistral SDK the reply also has the `id` its schema
+ * requires, and its `output_dimension` is honoured like `dimensions`.
  */
 import { createHash } from 'node:crypto';
 import { HttpError } from '../http/io.js';
-import { type ModelCall, optionalNumber, requireString, sendModelJson } from './common.js';
+import {
+  isMistralClient,
+  type ModelCall,
+  optionalNumber,
+  requireString,
+  sendModelJson,
+  shortId,
+} from './common.js';
 import { countTokens } from './tokenizer.js';
 
 /** Small by default: the vectors are for plumbing tests, not for similarity search. */
@@ -17,7 +26,10 @@ export function embeddings(call: ModelCall): void {
   const { body } = call;
   const model = requireString(body, 'model');
   const inputs = parseInputs(body.input);
-  const dimensions = optionalNumber(body, 'dimensions') ?? DEFAULT_DIMENSIONS;
+  const dimensions =
+    optionalNumber(body, 'dimensions') ??
+    optionalNumber(body, 'output_dimension') ??
+    DEFAULT_DIMENSIONS;
   if (dimensions < 1 || dimensions > MAX_DIMENSIONS) {
     throw new HttpError(400, `'dimensions' must be between 1 and ${MAX_DIMENSIONS}`);
   }
@@ -33,6 +45,7 @@ export function embeddings(call: ModelCall): void {
     return { object: 'embedding', index, embedding };
   });
   sendModelJson(call, {
+    ...(isMistralClient(call.ctx) ? { id: `embd-sbx${shortId()}` } : {}),
     object: 'list',
     data,
     model,

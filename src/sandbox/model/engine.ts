@@ -63,8 +63,13 @@ export interface Generation {
 
 const ECHO_LIMIT = 200;
 
+/** The input tokens of a conversation, as every dialect reports them for it. */
+export function promptTokenCount(turns: readonly ChatTurn[]): number {
+  return turns.reduce((sum, turn) => sum + countTokens(turn.text), 0);
+}
+
 export function generate(input: GenerateInput): Generation {
-  const inputTokens = input.turns.reduce((sum, turn) => sum + countTokens(turn.text), 0);
+  const inputTokens = promptTokenCount(input.turns);
   const last = input.turns.at(-1);
   const prompt = lastUserText(input.turns);
   const digest = createHash('sha256').update(prompt).digest('hex').slice(0, 8);

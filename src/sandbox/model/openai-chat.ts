@@ -5,10 +5,13 @@
  * Every reply has `system_fingerprint: "fp_sandbox"`; a request naming a `service_tier` gets it
  * back (`auto` as `default`), and one with a `reasoning_effort` gets
  * `completion_tokens_details.reasoning_tokens` (see `reasoningTokens`).
+ * The Mistral SDK shares the route (`isMistralClient`); its streams get the `usage` on the finish
+ * chunk, as Mistral's API always sends it, instead of OpenAI's opt-in usage chunk.
  */
 import { HttpError, isRecord } from '../http/io.js';
 import { jsonFrame } from '../http/sse.js';
 import {
+  isMistralClient,
   type ModelCall,
   modelStream,
   nowSeconds,
@@ -101,7 +104,9 @@ export async function chatCompletions(call: ModelCall): Promise<void> {
     return;
   }
 
-  const includeUsage = isRecord(body.stream_options) && body.stream_options.include_usage === true;
+  const mistral = isMistralClient(call.ctx);
+  const includeUsage =
+    !mistral && isRecord(body.stream_options) && body.stream_options.include_usage === true;
   const out = modelStream(call);
   const chunk = (delta: Record<string, unknown>, finish: string | null = null) =>
     jsonFrame({
@@ -113,6 +118,7 @@ export async function chatCompletions(call: ModelCall): Promise<void> {
       system_fingerprint: 'fp_sandbox',
       choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }],
       ...(includeUsage ? { usage: null } : {}),
+      ...(mistral && finish !== null ? { usage } : {}),
     });
   const frames = [chunk({ role: 'assistant', content: gen.toolCall ? null : '', refusal: null })];
   frames.push(...streamBody(gen, toolCallId).map(delta => chunk(delta)));
