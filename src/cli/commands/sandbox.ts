@@ -98,6 +98,9 @@ async function run(args: string[], io: Io): Promise<number> {
   io.out(`AxonFlow sandbox listening on ${sandbox.url}`);
   io.out(`  agent: ${sandbox.agentUrl}`);
   io.out(`  model: ${sandbox.modelUrl} (OpenAI-compatible; Anthropic clients use ${sandbox.url})`);
+  io.out(
+    `  other clients: give them ${sandbox.url} as their base URL or endpoint (Gemini, Bedrock, Vertex AI, Mistral, Cohere, Groq; see docs/sandbox.md)`,
+  );
   if (auditFile) io.out(`  audit file: ${auditFile}`);
   io.out(
     `Point your app at it: AXONFLOW_AGENT_URL=${sandbox.agentUrl} OPENAI_BASE_URL=${sandbox.modelUrl} ` +
