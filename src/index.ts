@@ -54,8 +54,12 @@ export {
 // --- Instrumentation ----------------------------------------------------------------------------
 export {
   type AxonFlowCallContext,
+  type AxonFlowEmbeddingModelMiddleware,
   AxonFlowInstrumentation,
   type AxonFlowInstrumentationConfig,
+  type AxonFlowLanguageModelMiddleware,
+  axonflowEmbeddingMiddleware,
+  axonflowMiddleware,
   type GovernClientOptions,
   governClient,
   type Provider,

@@ -16,7 +16,7 @@
  * Results are read in every specification's shape: `content` parts (or a V1-style `text`),
  * `finishReason` as a string (V2) or `{ unified, raw }` (V3+), `usage` with numbers (V2) or
  * `{ total, … }` objects (V3+), `response.id` / `response.modelId`; streams by their `text-delta`,
- * `tool-call`, `response-metadata` and `finish` parts. Finish reasons are the AI SDK's unified ones
+ * `reasoning-delta`, `tool-call`, `response-metadata` and `finish` parts. Finish reasons are the AI SDK's unified ones
  * in the conventions' vocabulary (`tool-calls` → `tool_call`, `content-filter` → `content_filter`).
  */
 import type { Attributes } from '@opentelemetry/api';
@@ -74,7 +74,7 @@ export function aiSdkProviderName(provider: unknown): string {
 // The call view: the call options as plain JSON data.
 
 /** A file's content, whichever specification carried it, as JSON: V4's tagged form. */
-export type FileDataView =
+type FileDataView =
   | { type: 'data'; data: string }
   | { type: 'url'; url: string }
   | { type: 'text'; text: string }
@@ -90,7 +90,7 @@ function base64(bytes: Uint8Array): string {
  * (`{ type: 'data' | 'url' | 'text' | 'reference', … }`), and as this function returns it (so it
  * can read a view again).
  */
-export function fileDataView(data: unknown): FileDataView {
+function fileDataView(data: unknown): FileDataView {
   if (typeof data === 'string') return { type: 'data', data };
   if (data instanceof Uint8Array) return { type: 'data', data: base64(data) };
   if (data instanceof ArrayBuffer) return { type: 'data', data: base64(new Uint8Array(data)) };
@@ -106,8 +106,8 @@ export function fileDataView(data: unknown): FileDataView {
     case 'text':
       return { type: 'text', text: String(data.text ?? '') };
     case 'reference': {
-      // A provider file id (`{ openai: 'file-…' }`): named, never fetched.
-      const ids = isRecord(data.reference) ? Object.values(data.reference) : [];
+      // A provider file id (`{ openai: 'file-…' }`, or a view's `name`): named, never fetched.
+      const ids = isRecord(data.reference) ? Object.values(data.reference) : [data.name];
       const name = ids.find((id): id is string => typeof id === 'string');
       return name === undefined ? { type: 'reference' } : { type: 'reference', name };
     }
@@ -199,13 +199,15 @@ export interface AiSdkCallView {
   stopSequences?: string[];
   seed?: number;
   responseFormat?: { type: string };
+  /** The tools offered, for `gen_ai.tool.definitions` (content capture only; never checked). */
+  tools?: unknown[];
   stream?: true;
 }
 
 /**
  * The call options of a `doGenerate` / `doStream` call as plain JSON data: the prompt, with file
- * contents as strings, and the request parameters. Tool definitions and provider options are not
- * part of it (they are not part of the checked text). Never throws.
+ * contents as strings, the request parameters and the tools' definitions (which are not part of
+ * the checked text). Provider options are left out. Never throws.
  */
 export function aiSdkCallView(params: unknown, stream: boolean): AiSdkCallView {
   const p = isRecord(params) ? params : {};
@@ -239,6 +241,14 @@ export function aiSdkCallView(params: unknown, stream: boolean): AiSdkCallView {
   }
   if (isRecord(p.responseFormat) && typeof p.responseFormat.type === 'string') {
     view.responseFormat = { type: p.responseFormat.type };
+  }
+  if (Array.isArray(p.tools) && p.tools.length > 0) {
+    view.tools = p.tools.filter(isRecord).map(tool => ({
+      type: str(tool.type),
+      name: str(tool.name),
+      description: str(tool.description),
+      inputSchema: jsonData(tool.inputSchema ?? tool.parameters),
+    }));
   }
   if (stream) view.stream = true;
   return view;
@@ -467,6 +477,20 @@ export function aiSdkLanguageModelAdapter(model: unknown): CallAdapter {
     provider,
     operation: 'chat',
     input: readPrompt,
+    toolDefinitions(view) {
+      return list(isRecord(view) ? view.tools : undefined)
+        .filter(isRecord)
+        .map(tool => {
+          // A function tool has an input schema; a provider tool (`openai.web_search`) its name.
+          const definition: Record<string, unknown> = {
+            type: tool.type === 'function' || tool.type === undefined ? 'function' : tool.type,
+          };
+          if (typeof tool.name === 'string') definition.name = tool.name;
+          if (typeof tool.description === 'string') definition.description = tool.description;
+          if (tool.inputSchema !== undefined) definition.parameters = tool.inputSchema;
+          return definition;
+        });
+    },
     requestAttributes(view) {
       const attrs: Attributes = {
         [sc.ATTR_GEN_AI_OPERATION_NAME]: sc.GEN_AI_OPERATION_CHAT,
@@ -504,6 +528,7 @@ export function aiSdkLanguageModelAdapter(model: unknown): CallAdapter {
         for (const part of data.content) {
           if (!isRecord(part)) continue;
           if (part.type === 'text') record.appendText(part.text);
+          else if (part.type === 'reasoning') record.appendReasoning(part.text);
           else if (part.type === 'tool-call') toolCall(record, part);
         }
       } else {
@@ -515,6 +540,9 @@ export function aiSdkLanguageModelAdapter(model: unknown): CallAdapter {
       switch (part?.type) {
         case 'text-delta':
           record.appendText(part.delta ?? part.textDelta);
+          break;
+        case 'reasoning-delta':
+          record.appendReasoning(part.delta);
           break;
         case 'tool-call':
           toolCall(record, part);

@@ -10,6 +10,12 @@
  * `withAxonFlowContext` set); `satisfies` (the version range check).
  */
 export { type AxonFlowCallContext, withAxonFlowContext } from '../pipeline/call-context.js';
+export {
+  type AxonFlowEmbeddingModelMiddleware,
+  type AxonFlowLanguageModelMiddleware,
+  axonflowEmbeddingMiddleware,
+  axonflowMiddleware,
+} from './ai-sdk/middleware.js';
 export { type GovernClientOptions, governClient } from './explicit.js';
 export { AxonFlowInstrumentation, SUPPORTED_VERSIONS } from './instrumentation.js';
 export type { AxonFlowInstrumentationConfig, Provider } from './types.js';
