@@ -37,6 +37,12 @@ export interface SdkModules {
   ai?: unknown;
   /** `@google/genai`. */
   google?: unknown;
+  /** `@aws-sdk/client-bedrock-runtime`. */
+  bedrock?: unknown;
+  /** `@mistralai/mistralai`. */
+  mistral?: unknown;
+  /** `cohere-ai`. */
+  cohere?: unknown;
 }
 
 export function setupHarness(
@@ -96,6 +102,9 @@ export function attachModules(
     'groq-sdk': [sdk.groq, '1.0.0'],
     ai: [sdk.ai, '7.0.0'],
     '@google/genai': [sdk.google, '1.0.0'],
+    '@aws-sdk/client-bedrock-runtime': [sdk.bedrock, '3.0.0'],
+    '@mistralai/mistralai': [sdk.mistral, '2.0.0'],
+    'cohere-ai': [sdk.cohere, '8.0.0'],
   };
   for (const def of modules) {
     const [mod, version] = byName[def.name] ?? [undefined, ''];

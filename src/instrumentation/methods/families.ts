@@ -8,7 +8,10 @@ import type { DiagLogger } from '@opentelemetry/api';
 import type { InstrumentationNodeModuleDefinition } from '@opentelemetry/instrumentation';
 import type { CallEnvironment } from '../../pipeline/governed-call.js';
 import type { Provider } from '../types.js';
+import { bedrockRuntimeDefinitions } from './bedrock-runtime.js';
+import { cohereDefinitions } from './cohere.js';
 import { googleGenAiDefinitions } from './google-genai.js';
+import { mistralDefinitions } from './mistral.js';
 
 export type AnyFunction = (this: any, ...args: any[]) => any;
 
@@ -28,4 +31,7 @@ export interface MethodFamily {
 
 export const METHOD_FAMILIES: readonly MethodFamily[] = [
   { name: 'google', definitions: googleGenAiDefinitions },
+  { name: 'bedrock', definitions: bedrockRuntimeDefinitions },
+  { name: 'mistral', definitions: mistralDefinitions },
+  { name: 'cohere', definitions: cohereDefinitions },
 ];

@@ -91,31 +91,43 @@ function governed(
 export function googleGenAiDefinitions(
   deps: MethodPatchDependencies,
 ): InstrumentationNodeModuleDefinition[] {
-  const models = (exports: any) => (exports?.Models ?? exports?.default?.Models)?.prototype;
+  // `moduleExports`, never `exports`: in the CommonJS build that name is this module's own.
+  const models = (moduleExports: any) =>
+    (moduleExports?.Models ?? moduleExports?.default?.Models)?.prototype;
   return [
     new InstrumentationNodeModuleDefinition(
       '@google/genai',
       ['*'],
-      (exports, version) => {
-        if (!deps.supported('@google/genai', version)) return exports;
-        const proto = models(exports);
-        for (const method of GOOGLE_GENAI_METHODS) {
-          if (typeof proto?.[method.name] !== 'function') {
-            deps.diag.warn(
-              `axonflow-otel: @google/genai has no Models.${method.name}; not patched`,
-            );
-            continue;
-          }
-          deps.wrap(proto, method.name, original => governed(original, method, deps));
+      (moduleExports, version) => {
+        if (!deps.supported('@google/genai', version)) return moduleExports;
+        // A failure here would fail the app's own `require`/`import`: never let one out.
+        try {
+          patchModels(models(moduleExports), deps);
+        } catch (err) {
+          deps.diag.error('axonflow-otel: could not patch @google/genai', err);
         }
-        return exports;
+        return moduleExports;
       },
-      exports => {
-        const proto = models(exports);
+      moduleExports => {
+        const proto = models(moduleExports);
         for (const method of GOOGLE_GENAI_METHODS) {
           if (typeof proto?.[method.name] === 'function') deps.unwrap(proto, method.name);
         }
       },
     ),
   ];
+}
+
+function patchModels(proto: any, deps: MethodPatchDependencies): void {
+  for (const method of GOOGLE_GENAI_METHODS) {
+    if (typeof proto?.[method.name] !== 'function') {
+      notice(
+        `unpatched:@google/genai:${method.name}`,
+        `@google/genai has no Models.${method.name}: those calls are NOT governed or traced. Report the SDK version to axonflow-otel.`,
+        { everyMs: Number.POSITIVE_INFINITY },
+      );
+      continue;
+    }
+    deps.wrap(proto, method.name, original => governed(original, method, deps));
+  }
 }

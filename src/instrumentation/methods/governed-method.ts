@@ -16,6 +16,7 @@ import type { CallAdapter } from '../../adapters/adapter.js';
 import { notice } from '../../notices/index.js';
 import type { CallEnvironment, GovernedCall } from '../../pipeline/governed-call.js';
 import { GovernedCall as Call } from '../../pipeline/governed-call.js';
+import { ATTR_SERVER_ADDRESS, ATTR_SERVER_PORT } from '../../semconv/index.js';
 
 export interface GovernedRequest<T> {
   env: CallEnvironment;
@@ -34,6 +35,31 @@ export interface GovernedRequest<T> {
   streamOf?(result: T): AsyncIterable<unknown> | undefined;
   /** The response data inside the result, when the result wraps it (`{ data, rawResponse }`). */
   dataOf?(result: T): unknown;
+}
+
+/**
+ * `server.address` / `server.port` of a client's endpoint, when it is known without I/O: a URL
+ * string, a `URL`, or a URL-like object (`{ hostname, port, protocol }`, or `{ url }` holding
+ * one). Undefined otherwise: the attributes are optional.
+ */
+export function serverAttributes(endpoint: unknown): Attributes | undefined {
+  let url: { hostname?: unknown; port?: unknown; protocol?: unknown } | undefined;
+  if (typeof endpoint === 'string') {
+    try {
+      url = new URL(endpoint);
+    } catch {
+      return undefined;
+    }
+  } else if (endpoint !== null && typeof endpoint === 'object') {
+    const e = endpoint as { url?: unknown };
+    url = (e.url instanceof URL ? e.url : endpoint) as typeof url;
+  }
+  if (typeof url?.hostname !== 'string' || url.hostname === '') return undefined;
+  const port = Number(url.port);
+  return {
+    [ATTR_SERVER_ADDRESS]: url.hostname.replace(/^\[(.*)\]$/, '$1'),
+    [ATTR_SERVER_PORT]: port > 0 ? port : url.protocol === 'http:' ? 80 : 443,
+  };
 }
 
 /**
