@@ -1,25 +1,3 @@
-/**
- * Adapter for a Vercel AI SDK language model call (`doGenerate` / `doStream` of the
- * `LanguageModelV2`, `V3` and `V4` specifications: ai 5, 6 and 7), whatever provider is behind the
- * model. The provider and the model come from the model object, not from the request, so an adapter
- * is made per model (`aiSdkLanguageModelAdapter`).
- *
- * The request is read from a call view (`aiSdkCallView`): the call options as plain JSON data, with
- * file contents as base64 or URL strings, because the pipeline snapshots what it checks as JSON and
- * the options hold `Uint8Array`s, `URL`s and an `AbortSignal`. The input read for the pre-check is
- * every message of the prompt in order: the leading system messages as the system instructions,
- * then user, assistant and tool messages with their text, files (the text of files that are text;
- * images as `[image]`, audio as `[audio]`, other binary files and files given by URL or provider
- * reference as `[file:<media type> <name>]`), reasoning, tool calls, tool results (text, JSON,
- * error, denied, and content parts) and tool approval reasons. Placeholders: see `messages.ts`.
- *
- * Results are read in every specification's shape: `content` parts (or a V1-style `text`),
- * `finishReason` as a string (V2) or `{ unified, raw }` (V3+), `usage` with numbers (V2) or
- * `{ total, … }` objects (V3+), `response.id` / `response.modelId`; streams by their `text-delta`,
- * `reasoning-delta`, `tool-call`, `response-metadata` and `finish` parts. Finish reasons are the AI SDK's unified ones
- * in the conventions' vocabulary (`tool-calls` → `tool_call`, `content-filter` → `content_filter`).
- */
-import type { Attributes } from '@opentelemetry/api';
 import * as sc from '../semconv/index.js';
 import type { CallAdapter } from './adapter.js';
 import {
@@ -38,6 +16,7 @@ import {
   text,
   unknownParts,
 } from './messages.js';
+import { requestAttributes as baseRequestAttributes } from './request-attributes.js';
 
 /** `gen_ai.provider.name` for the first segment of an AI SDK provider id (`openai.responses`). */
 const PROVIDER_NAMES: Record<string, string> = {
@@ -492,29 +471,21 @@ export function aiSdkLanguageModelAdapter(model: unknown): CallAdapter {
         });
     },
     requestAttributes(view) {
-      const attrs: Attributes = {
-        [sc.ATTR_GEN_AI_OPERATION_NAME]: sc.GEN_AI_OPERATION_CHAT,
-        [sc.ATTR_GEN_AI_PROVIDER_NAME]: provider,
-      };
-      if (modelId) attrs[sc.ATTR_GEN_AI_REQUEST_MODEL] = modelId;
-      if (!isRecord(view)) return attrs;
-      const set = (key: string, value: unknown) => {
-        const n = num(value);
-        if (n !== undefined) attrs[key] = n;
-      };
-      set(sc.ATTR_GEN_AI_REQUEST_MAX_TOKENS, view.maxOutputTokens);
-      set(sc.ATTR_GEN_AI_REQUEST_TEMPERATURE, view.temperature);
-      set(sc.ATTR_GEN_AI_REQUEST_TOP_P, view.topP);
-      set(sc.ATTR_GEN_AI_REQUEST_TOP_K, view.topK);
-      set(sc.ATTR_GEN_AI_REQUEST_PRESENCE_PENALTY, view.presencePenalty);
-      set(sc.ATTR_GEN_AI_REQUEST_FREQUENCY_PENALTY, view.frequencyPenalty);
-      set(sc.ATTR_GEN_AI_REQUEST_SEED, view.seed);
-      if (Array.isArray(view.stopSequences) && view.stopSequences.length > 0) {
-        attrs[sc.ATTR_GEN_AI_REQUEST_STOP_SEQUENCES] = view.stopSequences.filter(
-          (s: unknown) => typeof s === 'string',
-        );
+      if (!isRecord(view)) {
+        return baseRequestAttributes(sc.GEN_AI_OPERATION_CHAT, provider, { model: modelId });
       }
-      if (view.stream === true) attrs[sc.ATTR_GEN_AI_REQUEST_STREAM] = true;
+      const attrs = baseRequestAttributes(sc.GEN_AI_OPERATION_CHAT, provider, {
+        model: modelId,
+        maxTokens: view.maxOutputTokens,
+        temperature: view.temperature,
+        topP: view.topP,
+        topK: view.topK,
+        seed: view.seed,
+        frequencyPenalty: view.frequencyPenalty,
+        presencePenalty: view.presencePenalty,
+        stop: view.stopSequences,
+        stream: view.stream,
+      });
       const format = isRecord(view.responseFormat) ? view.responseFormat.type : undefined;
       if (format === 'json') attrs[sc.ATTR_GEN_AI_OUTPUT_TYPE] = sc.GEN_AI_OUTPUT_TYPE_JSON;
       else if (format === 'text') attrs[sc.ATTR_GEN_AI_OUTPUT_TYPE] = sc.GEN_AI_OUTPUT_TYPE_TEXT;

@@ -38,6 +38,7 @@ import {
   text,
   unknownParts,
 } from './messages.js';
+import { requestAttributes as baseRequestAttributes } from './request-attributes.js';
 
 const MAX_NESTING = 8;
 
@@ -273,31 +274,20 @@ function toolDefinitions(body: any): unknown[] {
 }
 
 function requestAttributes(body: any, stream: boolean): Attributes {
-  const attrs: Attributes = {
-    [sc.ATTR_GEN_AI_OPERATION_NAME]: sc.GEN_AI_OPERATION_CHAT,
-    [sc.ATTR_GEN_AI_PROVIDER_NAME]: 'aws.bedrock',
-  };
-  const model = str(body?.modelId);
-  if (model) attrs[sc.ATTR_GEN_AI_REQUEST_MODEL] = model;
   const config = isRecord(body?.inferenceConfig) ? body.inferenceConfig : {};
-  const set = (key: string, value: unknown) => {
-    const n = num(value);
-    if (n !== undefined) attrs[key] = n;
-  };
-  set(sc.ATTR_GEN_AI_REQUEST_MAX_TOKENS, config.maxTokens);
-  set(sc.ATTR_GEN_AI_REQUEST_TEMPERATURE, config.temperature);
-  set(sc.ATTR_GEN_AI_REQUEST_TOP_P, config.topP);
   // Top-k is not a Converse field: models that take it get it in their own request fields.
   const extra = isRecord(body?.additionalModelRequestFields)
     ? body.additionalModelRequestFields
     : {};
-  set(sc.ATTR_GEN_AI_REQUEST_TOP_K, extra.top_k ?? extra.topK);
-  if (Array.isArray(config.stopSequences)) {
-    attrs[sc.ATTR_GEN_AI_REQUEST_STOP_SEQUENCES] = config.stopSequences.filter(
-      (s: unknown) => typeof s === 'string',
-    );
-  }
-  if (stream) attrs[sc.ATTR_GEN_AI_REQUEST_STREAM] = true;
+  const attrs = baseRequestAttributes(sc.GEN_AI_OPERATION_CHAT, 'aws.bedrock', {
+    model: body?.modelId,
+    maxTokens: config.maxTokens,
+    temperature: config.temperature,
+    topP: config.topP,
+    topK: extra.top_k ?? extra.topK,
+    stop: config.stopSequences,
+    stream,
+  });
   const format = isRecord(body?.outputConfig) ? body.outputConfig.textFormat : undefined;
   if (isRecord(format) && typeof format.type === 'string' && /json/i.test(format.type)) {
     attrs[sc.ATTR_GEN_AI_OUTPUT_TYPE] = sc.GEN_AI_OUTPUT_TYPE_JSON;

@@ -29,6 +29,7 @@ import {
   text,
   unknownParts,
 } from './messages.js';
+import { requestAttributes as baseRequestAttributes } from './request-attributes.js';
 
 /** A message's content: a string, or `{ type: 'text' | 'thinking' | 'image_url' | 'document' }`. */
 function contentParts(content: unknown): Part[] {
@@ -104,28 +105,17 @@ function input(params: any): CallInput {
 }
 
 function requestAttributes(params: any, operation: string): Attributes {
-  const attrs: Attributes = {
-    [sc.ATTR_GEN_AI_OPERATION_NAME]: operation,
-    [sc.ATTR_GEN_AI_PROVIDER_NAME]: 'cohere',
-  };
-  const model = str(params?.model);
-  if (model) attrs[sc.ATTR_GEN_AI_REQUEST_MODEL] = model;
-  const set = (key: string, value: unknown) => {
-    const n = num(value);
-    if (n !== undefined) attrs[key] = n;
-  };
-  set(sc.ATTR_GEN_AI_REQUEST_MAX_TOKENS, params?.maxTokens);
-  set(sc.ATTR_GEN_AI_REQUEST_TEMPERATURE, params?.temperature);
-  set(sc.ATTR_GEN_AI_REQUEST_TOP_P, params?.p);
-  set(sc.ATTR_GEN_AI_REQUEST_TOP_K, params?.k);
-  set(sc.ATTR_GEN_AI_REQUEST_SEED, params?.seed);
-  set(sc.ATTR_GEN_AI_REQUEST_FREQUENCY_PENALTY, params?.frequencyPenalty);
-  set(sc.ATTR_GEN_AI_REQUEST_PRESENCE_PENALTY, params?.presencePenalty);
-  if (Array.isArray(params?.stopSequences)) {
-    attrs[sc.ATTR_GEN_AI_REQUEST_STOP_SEQUENCES] = params.stopSequences.filter(
-      (s: unknown) => typeof s === 'string',
-    );
-  }
+  const attrs = baseRequestAttributes(operation, 'cohere', {
+    model: params?.model,
+    maxTokens: params?.maxTokens,
+    temperature: params?.temperature,
+    topP: params?.p,
+    topK: params?.k,
+    seed: params?.seed,
+    frequencyPenalty: params?.frequencyPenalty,
+    presencePenalty: params?.presencePenalty,
+    stop: params?.stopSequences,
+  });
   const format = params?.responseFormat?.type;
   if (format === 'json_object') attrs[sc.ATTR_GEN_AI_OUTPUT_TYPE] = sc.GEN_AI_OUTPUT_TYPE_JSON;
   else if (format === 'text') attrs[sc.ATTR_GEN_AI_OUTPUT_TYPE] = sc.GEN_AI_OUTPUT_TYPE_TEXT;

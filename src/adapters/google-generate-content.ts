@@ -26,6 +26,7 @@ import {
   stringify,
   unknownParts,
 } from './messages.js';
+import { requestAttributes as baseRequestAttributes } from './request-attributes.js';
 
 function partsOf(part: unknown): Part[] {
   if (typeof part === 'string') return [{ type: 'text', content: part }];
@@ -122,31 +123,19 @@ function readResponse(record: ResponseRecord, data: any, streamed: boolean): voi
 }
 
 function requestAttributes(body: any, operation: string): Attributes {
-  const attrs: Attributes = {
-    [sc.ATTR_GEN_AI_OPERATION_NAME]: operation,
-    [sc.ATTR_GEN_AI_PROVIDER_NAME]: 'gcp.gemini',
-  };
-  const model = str(body?.model);
-  if (model) attrs[sc.ATTR_GEN_AI_REQUEST_MODEL] = model.replace(/^models\//, '');
   const config = isRecord(body?.config) ? body.config : {};
-  const set = (key: string, value: unknown) => {
-    const n = num(value);
-    if (n !== undefined) attrs[key] = n;
-  };
-  set(sc.ATTR_GEN_AI_REQUEST_MAX_TOKENS, config.maxOutputTokens);
-  set(sc.ATTR_GEN_AI_REQUEST_TEMPERATURE, config.temperature);
-  set(sc.ATTR_GEN_AI_REQUEST_TOP_P, config.topP);
-  set(sc.ATTR_GEN_AI_REQUEST_TOP_K, config.topK);
-  set(sc.ATTR_GEN_AI_REQUEST_SEED, config.seed);
-  set(sc.ATTR_GEN_AI_REQUEST_FREQUENCY_PENALTY, config.frequencyPenalty);
-  set(sc.ATTR_GEN_AI_REQUEST_PRESENCE_PENALTY, config.presencePenalty);
-  const n = num(config.candidateCount);
-  if (n !== undefined && n !== 1) attrs[sc.ATTR_GEN_AI_REQUEST_CHOICE_COUNT] = n;
-  if (Array.isArray(config.stopSequences)) {
-    attrs[sc.ATTR_GEN_AI_REQUEST_STOP_SEQUENCES] = config.stopSequences.filter(
-      (s: unknown) => typeof s === 'string',
-    );
-  }
+  const attrs = baseRequestAttributes(operation, 'gcp.gemini', {
+    model: str(body?.model)?.replace(/^models\//, ''),
+    maxTokens: config.maxOutputTokens,
+    temperature: config.temperature,
+    topP: config.topP,
+    topK: config.topK,
+    seed: config.seed,
+    frequencyPenalty: config.frequencyPenalty,
+    presencePenalty: config.presencePenalty,
+    choiceCount: config.candidateCount,
+    stop: config.stopSequences,
+  });
   if (config.responseMimeType === 'application/json' || config.responseSchema !== undefined) {
     attrs[sc.ATTR_GEN_AI_OUTPUT_TYPE] = sc.GEN_AI_OUTPUT_TYPE_JSON;
   }

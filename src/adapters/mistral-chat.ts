@@ -29,6 +29,7 @@ import {
   text,
   unknownParts,
 } from './messages.js';
+import { requestAttributes as baseRequestAttributes } from './request-attributes.js';
 
 const MAX_NESTING = 8;
 
@@ -121,31 +122,17 @@ function input(params: any): CallInput {
 }
 
 function requestAttributes(params: any, operation: string): Attributes {
-  const attrs: Attributes = {
-    [sc.ATTR_GEN_AI_OPERATION_NAME]: operation,
-    [sc.ATTR_GEN_AI_PROVIDER_NAME]: 'mistral_ai',
-  };
-  const model = str(params?.model);
-  if (model) attrs[sc.ATTR_GEN_AI_REQUEST_MODEL] = model;
-  const set = (key: string, value: unknown) => {
-    const n = num(value);
-    if (n !== undefined) attrs[key] = n;
-  };
-  set(sc.ATTR_GEN_AI_REQUEST_MAX_TOKENS, params?.maxTokens);
-  set(sc.ATTR_GEN_AI_REQUEST_TEMPERATURE, params?.temperature);
-  set(sc.ATTR_GEN_AI_REQUEST_TOP_P, params?.topP);
-  set(sc.ATTR_GEN_AI_REQUEST_SEED, params?.randomSeed);
-  set(sc.ATTR_GEN_AI_REQUEST_FREQUENCY_PENALTY, params?.frequencyPenalty);
-  set(sc.ATTR_GEN_AI_REQUEST_PRESENCE_PENALTY, params?.presencePenalty);
-  const n = num(params?.n);
-  if (n !== undefined && n !== 1) attrs[sc.ATTR_GEN_AI_REQUEST_CHOICE_COUNT] = n;
-  const stop = params?.stop;
-  if (typeof stop === 'string') attrs[sc.ATTR_GEN_AI_REQUEST_STOP_SEQUENCES] = [stop];
-  else if (Array.isArray(stop)) {
-    attrs[sc.ATTR_GEN_AI_REQUEST_STOP_SEQUENCES] = stop.filter(
-      (s: unknown) => typeof s === 'string',
-    );
-  }
+  const attrs = baseRequestAttributes(operation, 'mistral_ai', {
+    model: params?.model,
+    maxTokens: params?.maxTokens,
+    temperature: params?.temperature,
+    topP: params?.topP,
+    seed: params?.randomSeed,
+    frequencyPenalty: params?.frequencyPenalty,
+    presencePenalty: params?.presencePenalty,
+    choiceCount: params?.n,
+    stop: params?.stop,
+  });
   const format = params?.responseFormat?.type;
   if (format === 'json_object' || format === 'json_schema') {
     attrs[sc.ATTR_GEN_AI_OUTPUT_TYPE] = sc.GEN_AI_OUTPUT_TYPE_JSON;
