@@ -12,8 +12,10 @@
 // full results. --strict exits 1 when a target is missed (a crashed suite always does).
 //
 // Measured is a snapshot of dist/ taken at start (bench/.run/dist), so a rebuild while the run
-// goes cannot mix two builds; build first (`npm run build`). The peer instrumentations are
-// installed from bench/peers/package-lock.json (`npm ci --prefix bench/peers`) when missing.
+// goes cannot mix two builds; build first (`npm run build`). The peer instrumentations (and the
+// SDK lines and telemetry packages the peers, ai-sdk and google-genai suites load from there) are
+// installed from bench/peers/package-lock.json (`npm ci --prefix bench/peers`) when any of them is
+// missing.
 import { execFileSync, spawn } from 'node:child_process';
 import {
   cpSync,
@@ -34,6 +36,8 @@ const BENCH = dirname(fileURLToPath(import.meta.url));
 const ROOT = dirname(BENCH);
 const SNAPSHOT = join(BENCH, '.run', 'dist');
 const PROFILES = ['precheck-cached', 'precheck-breaker', 'precheck-uncached', 'stream-ours'];
+/** The suites that load packages from bench/peers. */
+const NEED_PEERS = ['peers.mjs', 'ai-sdk.mjs', 'google-genai.mjs', 'google-genai-peers.mjs'];
 const COMPARED = ['uninstrumented', 'floor', 'tracing', 'cached', 'breaker'];
 
 const args = process.argv.slice(2);
@@ -71,7 +75,7 @@ function machineInfo() {
       .map(line => line.slice(3)),
     pinning:
       os.availableParallelism() >= 2
-        ? 'measured processes on CPU 0, agent stub / sandbox helpers on CPU 1 (taskset), for the client, instrumentation and peers suites; the audit suite runs unpinned'
+        ? 'measured processes on CPU 0, agent stub / sandbox helpers on CPU 1 (taskset), for the client, instrumentation, peers, ai-sdk, google-genai and google-genai-peers suites; the audit suite runs unpinned'
         : 'none (one CPU)',
   };
 }
@@ -182,10 +186,17 @@ function formatWithBiome(files) {
   }
 }
 
-/** Installs the peers from bench/peers/package-lock.json when they are not installed yet. */
+/**
+ * Installs the peers from bench/peers/package-lock.json unless every package its package.json
+ * names is installed (an install made before a package was added to the list is redone).
+ */
 function installPeers() {
   const peers = join(BENCH, 'peers');
-  if (existsSync(join(peers, 'node_modules', '.package-lock.json'))) return;
+  const { dependencies = {} } = JSON.parse(readFileSync(join(peers, 'package.json'), 'utf8'));
+  const installed = Object.keys(dependencies).every(name =>
+    existsSync(join(peers, 'node_modules', name, 'package.json')),
+  );
+  if (installed && existsSync(join(peers, 'node_modules', '.package-lock.json'))) return;
   console.log('bench: installing the peer instrumentations (npm ci --prefix bench/peers) …');
   execFileSync('npm', ['ci', '--prefix', peers, '--no-audit', '--no-fund'], { stdio: 'inherit' });
 }
@@ -233,7 +244,7 @@ async function main() {
     .filter(f => !only || only.includes(f.replace(/\.mjs$/, '')))
     .sort();
   await snapshotDist();
-  if (files.includes('peers.mjs')) installPeers();
+  if (files.some(f => NEED_PEERS.includes(f))) installPeers();
 
   const tmp = join(os.tmpdir(), `axonflow-otel-bench-${process.pid}`);
   mkdirSync(tmp, { recursive: true });

@@ -1,7 +1,7 @@
 // In-process `fetch` implementations for the SDKs' `fetch` option: canned OpenAI chat
-// completions (JSON, or SSE with N chunks) and Anthropic messages, so the provider's network and
-// latency are out of the measurement. The bodies are encoded once; each call only builds the
-// `Response` around them.
+// completions (JSON, or SSE with N chunks), Anthropic messages and Gemini `generateContent`
+// answers, so the provider's network and latency are out of the measurement. The bodies are
+// encoded once; each call only builds the `Response` around them.
 
 const encoder = new TextEncoder();
 const JSON_HEADERS = { 'content-type': 'application/json', 'x-request-id': 'req_bench' };
@@ -9,6 +9,7 @@ const SSE_HEADERS = { 'content-type': 'text/event-stream', 'x-request-id': 'req_
 
 export const MODEL = 'gpt-4o-mini';
 export const ANTHROPIC_MODEL = 'claude-opus-4-5';
+export const GEMINI_MODEL = 'gemini-2.5-flash';
 
 const chatCompletion = encoder.encode(
   JSON.stringify({
@@ -65,6 +66,27 @@ const anthropicMessage = encoder.encode(
   }),
 );
 
+// The shape the sandbox's Gemini API route answers with (and the Gemini API itself).
+const geminiResponse = encoder.encode(
+  JSON.stringify({
+    candidates: [
+      {
+        content: { parts: [{ text: 'The capital of France is Paris.' }], role: 'model' },
+        finishReason: 'STOP',
+        index: 0,
+      },
+    ],
+    usageMetadata: {
+      promptTokenCount: 7,
+      candidatesTokenCount: 8,
+      totalTokenCount: 15,
+      promptTokensDetails: [{ modality: 'TEXT', tokenCount: 7 }],
+    },
+    modelVersion: GEMINI_MODEL,
+    responseId: 'resp-bench',
+  }),
+);
+
 /**
  * A `fetch` for the openai SDK. JSON for plain calls; for `stream: true` calls, an SSE stream of
  * `chunks` chunks. It reads the request body only to see `stream`, so it costs the same in every
@@ -85,5 +107,16 @@ export function openaiFetch({ chunks = 1 } = {}) {
 export function anthropicFetch() {
   return async function fetch() {
     return new Response(anthropicMessage, { status: 200, headers: JSON_HEADERS });
+  };
+}
+
+/**
+ * A `fetch` for @google/genai: one canned `generateContent` answer. 3.x takes it as
+ * `httpOptions.fetch`; 1.x has no such option and calls the global `fetch`, which a suite then
+ * replaces with this one for its in-process section.
+ */
+export function geminiFetch() {
+  return async function fetch() {
+    return new Response(geminiResponse, { status: 200, headers: JSON_HEADERS });
   };
 }

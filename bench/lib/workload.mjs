@@ -11,13 +11,20 @@ export const PROMPT = 'What is the capital of France?';
 /**
  * The floor: the least an app could do by hand to trace the same call — one CLIENT span named
  * like a GenAI span with the three request attributes, made current around the call, and the
- * response id, model and token counts set on it before it ends.
+ * response id, model and token counts set on it before it ends. `response` reads the id and
+ * model of a result whose fields are not named `id` and `model` (Gemini, the AI SDK).
  */
-export async function floorSpan(tracer, { provider, model }, call, usage) {
-  const span = tracer.startSpan(`chat ${model}`, {
+export async function floorSpan(
+  tracer,
+  { provider, model, operation = 'chat' },
+  call,
+  usage,
+  response = r => [r.id, r.model],
+) {
+  const span = tracer.startSpan(`${operation} ${model}`, {
     kind: SpanKind.CLIENT,
     attributes: {
-      'gen_ai.operation.name': 'chat',
+      'gen_ai.operation.name': operation,
       'gen_ai.provider.name': provider,
       'gen_ai.request.model': model,
     },
@@ -25,9 +32,10 @@ export async function floorSpan(tracer, { provider, model }, call, usage) {
   try {
     const result = await context.with(trace.setSpan(context.active(), span), call);
     const [input, output] = usage(result);
+    const [id, responseModel] = response(result);
     span.setAttributes({
-      'gen_ai.response.id': result.id,
-      'gen_ai.response.model': result.model,
+      'gen_ai.response.id': id,
+      'gen_ai.response.model': responseModel,
       'gen_ai.usage.input_tokens': input,
       'gen_ai.usage.output_tokens': output,
     });
@@ -42,6 +50,13 @@ export async function floorSpan(tracer, { provider, model }, call, usage) {
 
 export const openaiUsage = r => [r.usage?.prompt_tokens, r.usage?.completion_tokens];
 export const anthropicUsage = r => [r.usage?.input_tokens, r.usage?.output_tokens];
+export const geminiUsage = r => [
+  r.usageMetadata?.promptTokenCount,
+  r.usageMetadata?.candidatesTokenCount,
+];
+export const geminiResponse = r => [r.responseId, r.modelVersion];
+export const aiSdkUsage = r => [r.usage?.inputTokens, r.usage?.outputTokens];
+export const aiSdkResponse = r => [r.response?.id, r.response?.modelId];
 
 /**
  * Wraps a scenario so that each batch checks it produced `spansPerCall` spans per call: a
