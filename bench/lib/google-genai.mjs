@@ -234,9 +234,10 @@ export async function runGoogleGenAi({ line, prefix, quick }) {
             ? {
                 version: s.peer.version,
                 contentCapture: s.peer.capture,
-                applied: inRange || s.peer.hookOnly
-                  ? 'its require hook (GoogleGenAI export wrapped); the client built while it was enabled'
-                  : 'manuallyInstrument(module), outside the range its hook accepts; the client built while it was applied',
+                applied:
+                  inRange || s.peer.hookOnly
+                    ? 'its require hook (GoogleGenAI export wrapped); the client built while it was enabled'
+                    : 'manuallyInstrument(module), outside the range its hook accepts; the client built while it was applied',
               }
             : {}),
           ...(s.name.startsWith('ours') ? { applied: OURS_APPLIED } : {}),
