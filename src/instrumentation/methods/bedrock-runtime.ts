@@ -15,6 +15,11 @@
  * resolving `{ output, response }`, `context.commandName`): `context.endpointV2.url` (the
  * endpoint a call resolved, for `server.*`) and `handlers` (the client's cache of resolved
  * handlers, dropped when the middleware is added). `test/clients/privates.test.ts` checks them.
+ *
+ * One client instance (`governBedrockRuntimeInstance`, for `governClient`): the same middleware,
+ * added to that client's own stack right away instead of on its first `send`. Added once, under
+ * one name with `override`, so the hook's `send` (same build) finds the client already governed,
+ * and a second copy (the other build of this package) replaces it rather than adding another.
  */
 import type { Attributes } from '@opentelemetry/api';
 import { InstrumentationNodeModuleDefinition, isWrapped } from '@opentelemetry/instrumentation';
@@ -32,7 +37,7 @@ import {
 } from '../../adapters/bedrock-invoke.js';
 import { notice } from '../../notices/index.js';
 import type { CallEnvironment } from '../../pipeline/governed-call.js';
-import type { AnyFunction, MethodPatchDependencies } from './families.js';
+import type { AnyFunction, InstanceDependencies, MethodPatchDependencies } from './families.js';
 import { governRequest, serverAttributes } from './governed-method.js';
 
 /** The commands governed, by `context.commandName`. */
@@ -136,7 +141,7 @@ async function governCommand(
 }
 
 /** The middleware: governs the four commands; any other passes straight on. */
-function governanceMiddleware(client: object, deps: MethodPatchDependencies) {
+function governanceMiddleware(client: object, deps: InstanceDependencies) {
   return (next: Next, context: any) =>
     function governedCommand(args: any): Promise<any> {
       const command = BEDROCK_COMMANDS[String(context?.commandName)];
@@ -154,7 +159,7 @@ function governanceMiddleware(client: object, deps: MethodPatchDependencies) {
 }
 
 /** Adds the middleware to a client, once. Never throws: the send goes ahead whatever happens. */
-function govern(client: any, deps: MethodPatchDependencies): void {
+function govern(client: any, deps: InstanceDependencies): void {
   if (client === null || typeof client !== 'object' || governedClients.has(client)) return;
   governedClients.add(client);
   try {
@@ -186,6 +191,19 @@ function governedSend(original: AnyFunction, deps: MethodPatchDependencies): Any
     govern(this, deps);
     return original.apply(this, args);
   };
+}
+
+/**
+ * Governs one `BedrockRuntimeClient` (or aggregated `BedrockRuntime`) instance: adds the
+ * middleware to its own stack, once. Every other client stays as it was.
+ *
+ * @returns false when `client` has no `send` or no middleware stack (nothing is changed).
+ */
+export function governBedrockRuntimeInstance(client: unknown, deps: InstanceDependencies): boolean {
+  const c = client as { send?: unknown; middlewareStack?: { add?: unknown } } | null | undefined;
+  if (typeof c?.send !== 'function' || typeof c.middlewareStack?.add !== 'function') return false;
+  govern(c, deps);
+  return true;
 }
 
 export function bedrockRuntimeDefinitions(

@@ -11,14 +11,20 @@
  * touches no network). Private members relied on: that getter, the three internal methods, and
  * `_options.baseUrl` / `_options.environment` (for `server.address`, when they are strings);
  * `test/clients/privates.test.ts` checks them.
+ *
+ * One client instance (`governCohereInstance`, for `governClient`): the same three methods,
+ * governed as own properties of that client's `V2Client` (`CohereClientV2`'s `clientV2`, to which
+ * its `chat`, `chatStream` and `embed` are bound; `CohereClient`'s `v2`, built once and kept). The
+ * public methods still build the SDK's `HttpResponsePromise` around them; every other client stays
+ * as it was.
  */
 import type { Attributes } from '@opentelemetry/api';
 import { InstrumentationNodeModuleDefinition, isWrapped } from '@opentelemetry/instrumentation';
 import type { CallAdapter } from '../../adapters/adapter.js';
 import { cohereChat, cohereChatStream, cohereEmbed } from '../../adapters/cohere-chat.js';
 import { notice } from '../../notices/index.js';
-import type { AnyFunction, MethodPatchDependencies } from './families.js';
-import { governRequest, serverAttributes } from './governed-method.js';
+import type { AnyFunction, InstanceDependencies, MethodPatchDependencies } from './families.js';
+import { governOwnMethod, governRequest, serverAttributes } from './governed-method.js';
 
 export const COHERE_METHODS: ReadonlyArray<{
   name: string;
@@ -67,11 +73,11 @@ type Wrapped = { data?: unknown };
 function governed(
   original: AnyFunction,
   method: (typeof COHERE_METHODS)[number],
-  deps: MethodPatchDependencies,
+  deps: InstanceDependencies,
 ): AnyFunction {
   return function governedMethod(this: any, request: unknown, ...rest: unknown[]) {
     const send = () => original.call(this, request, ...rest);
-    let env: ReturnType<MethodPatchDependencies['environment']>;
+    let env: ReturnType<InstanceDependencies['environment']>;
     try {
       env = deps.environment('cohere');
     } catch {
@@ -113,6 +119,44 @@ function patch(moduleExports: any, version: string | undefined, deps: MethodPatc
     if (isWrapped(proto[method.name])) continue;
     deps.wrap(proto, method.name, original => governed(original, method, deps));
   }
+}
+
+/**
+ * The `V2Client` a client sends its v2 calls through: `CohereClientV2`'s `clientV2`, or
+ * `CohereClient`'s `v2`. Undefined when the client is shaped otherwise.
+ */
+function v2ClientOf(client: unknown): object | undefined {
+  if (client === null || typeof client !== 'object') return undefined;
+  const c = client as { clientV2?: unknown; v2?: unknown };
+  for (const candidate of [c.clientV2, c.v2]) {
+    if (typeof (candidate as { __chat?: unknown } | undefined)?.__chat === 'function') {
+      return candidate as object;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Governs one `CohereClientV2` or `CohereClient` instance: the three methods of its `V2Client`, as
+ * own properties. Calling it again, or on a client whose `V2Client` class the hook patched,
+ * changes nothing.
+ *
+ * @returns false when `client` has no `V2Client` (nothing is changed).
+ */
+export function governCohereInstance(client: unknown, deps: InstanceDependencies): boolean {
+  const v2 = v2ClientOf(client);
+  if (v2 === undefined) return false;
+  for (const method of COHERE_METHODS) {
+    if (!governOwnMethod(v2, method.name, original => governed(original, method, deps))) {
+      deps.diag.warn(`axonflow-otel: this cohere-ai client has no v2 ${method.name}; not governed`);
+      notice(
+        'unpatched:cohere',
+        `a cohere-ai client's V2Client has no ${method.name} method: those calls are NOT governed or traced. Report the SDK version to axonflow-otel.`,
+        { everyMs: Number.POSITIVE_INFINITY },
+      );
+    }
+  }
+  return true;
 }
 
 export function cohereDefinitions(

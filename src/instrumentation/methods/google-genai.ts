@@ -6,6 +6,11 @@
  * `Models.prototype` (the public methods are per-instance arrow functions, not on the prototype).
  * Private members touched: those three methods and `apiClient` (`isVertexAI()`, `getBaseUrl()`);
  * `test/instrumentation/sdk-privates.test.ts` checks them on both SDK lines.
+ *
+ * One `GoogleGenAI` instance (`governGoogleGenAiInstance`, for `governClient`): the same three
+ * methods, governed as own properties of its `models` object. The public methods call them
+ * through `this`, and the instance's `chats` send through that same `models`, so both are covered
+ * while every other instance stays as it was.
  */
 import type { Attributes } from '@opentelemetry/api';
 import { InstrumentationNodeModuleDefinition } from '@opentelemetry/instrumentation';
@@ -16,8 +21,8 @@ import {
 } from '../../adapters/google-generate-content.js';
 import { notice } from '../../notices/index.js';
 import * as sc from '../../semconv/index.js';
-import type { AnyFunction, MethodPatchDependencies } from './families.js';
-import { governRequest } from './governed-method.js';
+import type { AnyFunction, InstanceDependencies, MethodPatchDependencies } from './families.js';
+import { governOwnMethod, governRequest } from './governed-method.js';
 
 /** The methods wrapped, with the adapter of each and whether it returns a stream. */
 export const GOOGLE_GENAI_METHODS: ReadonlyArray<{
@@ -65,11 +70,11 @@ function vertex(apiClient: any): boolean {
 function governed(
   original: AnyFunction,
   method: (typeof GOOGLE_GENAI_METHODS)[number],
-  deps: MethodPatchDependencies,
+  deps: InstanceDependencies,
 ): AnyFunction {
   return function governedMethod(this: any, params: unknown, ...rest: unknown[]) {
     const send = () => original.call(this, params, ...rest);
-    let env: ReturnType<MethodPatchDependencies['environment']>;
+    let env: ReturnType<InstanceDependencies['environment']>;
     try {
       env = deps.environment('google');
     } catch {
@@ -130,4 +135,25 @@ function patchModels(proto: any, deps: MethodPatchDependencies): void {
     }
     deps.wrap(proto, method.name, original => governed(original, method, deps));
   }
+}
+
+/**
+ * Governs one `GoogleGenAI` instance: the three methods, as own properties of its `models`. Calling
+ * it again, or on an instance whose `Models` class the hook patched, changes nothing.
+ *
+ * @returns false when `client` has no `models` with `generateContent` (nothing is changed).
+ */
+export function governGoogleGenAiInstance(client: unknown, deps: InstanceDependencies): boolean {
+  const models = (client as { models?: { generateContent?: unknown } } | null | undefined)?.models;
+  if (typeof models?.generateContent !== 'function') return false;
+  for (const method of GOOGLE_GENAI_METHODS) {
+    if (!governOwnMethod(models, method.name, original => governed(original, method, deps))) {
+      notice(
+        `unpatched:@google/genai:${method.name}`,
+        `a GoogleGenAI client's models has no ${method.name}: those calls are NOT governed or traced. Report the SDK version to axonflow-otel.`,
+        { everyMs: Number.POSITIVE_INFINITY },
+      );
+    }
+  }
+  return true;
 }

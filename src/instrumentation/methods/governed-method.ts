@@ -10,6 +10,9 @@
  * called: it is snapshot for the check, and the original runs right after the decision, in the
  * same task, so the app cannot change it in between (a concurrent task that mutates the same
  * objects could; see the README's limits).
+ *
+ * `governOwnMethod` is the explicit API's counterpart of the hooks' prototype wrapping: the same
+ * governed method, defined on one object only.
  */
 import { type Attributes, context } from '@opentelemetry/api';
 import type { CallAdapter } from '../../adapters/adapter.js';
@@ -17,6 +20,7 @@ import { notice } from '../../notices/index.js';
 import type { CallEnvironment, GovernedCall } from '../../pipeline/governed-call.js';
 import { GovernedCall as Call } from '../../pipeline/governed-call.js';
 import { ATTR_SERVER_ADDRESS, ATTR_SERVER_PORT } from '../../semconv/index.js';
+import type { AnyFunction } from './families.js';
 
 export interface GovernedRequest<T> {
   env: CallEnvironment;
@@ -166,4 +170,30 @@ function watchIterator(iterator: AsyncIterator<unknown>, call: GovernedCall): vo
     call.end(err);
     return typeof fail === 'function' ? fail.call(this, err) : Promise.reject(err);
   });
+}
+
+/**
+ * Defines `govern(original)` as an own property `name` of one object (a client, or one of its
+ * sub-clients), so that only this object is governed: its class, and every other instance, stay
+ * as they were. Nothing changes when the method found there is already governed, by an earlier
+ * call (our own property) or by a module hook (its class's method, wrapped): one span and one
+ * pre-check per call. The marks are the ones the hooks' wrapper leaves (`__wrapped`,
+ * `__original`), so either build of this package (CommonJS, ES module) recognises them.
+ *
+ * @returns false when the object has no such method (nothing is changed).
+ */
+export function governOwnMethod(
+  target: unknown,
+  name: string,
+  govern: (original: AnyFunction) => AnyFunction,
+): boolean {
+  if (target === null || typeof target !== 'object') return false;
+  const current = (target as Record<string, unknown>)[name];
+  if (typeof current !== 'function') return false;
+  if ((current as { __wrapped?: unknown }).__wrapped === true) return true;
+  const governed = govern(current as AnyFunction);
+  Object.defineProperty(governed, '__original', { value: current });
+  Object.defineProperty(governed, '__wrapped', { value: true });
+  Object.defineProperty(target, name, { value: governed, configurable: true, writable: true });
+  return true;
 }

@@ -16,14 +16,18 @@
  * builds one throwaway sub-client, and touches no network). Private members relied on: those two
  * getters, the classes' methods named above, and `_baseURL` (the client's server URL, for
  * `server.address`); `test/clients/privates.test.ts` checks them.
+ *
+ * One `Mistral` instance (`governMistralInstance`, for `governClient`): the same methods, governed
+ * as own properties of that client's `chat` and `embeddings` sub-clients (its getters build each
+ * once and keep it), so every other client stays as it was.
  */
 import type { Attributes } from '@opentelemetry/api';
 import { InstrumentationNodeModuleDefinition, isWrapped } from '@opentelemetry/instrumentation';
 import type { CallAdapter } from '../../adapters/adapter.js';
 import { mistralChat, mistralChatStream, mistralEmbeddings } from '../../adapters/mistral-chat.js';
 import { notice } from '../../notices/index.js';
-import type { AnyFunction, MethodPatchDependencies } from './families.js';
-import { governRequest, serverAttributes } from './governed-method.js';
+import type { AnyFunction, InstanceDependencies, MethodPatchDependencies } from './families.js';
+import { governOwnMethod, governRequest, serverAttributes } from './governed-method.js';
 
 export interface MistralMethod {
   /** The `Mistral` getter whose sub-client class owns the method. */
@@ -86,11 +90,11 @@ function parseRequestView(request: unknown): unknown {
 function governed(
   original: AnyFunction,
   method: MistralMethod,
-  deps: MethodPatchDependencies,
+  deps: InstanceDependencies,
 ): AnyFunction {
   return function governedMethod(this: any, request: unknown, options?: unknown, ...rest: any[]) {
     const send = () => original.call(this, request, options, ...rest);
-    let env: ReturnType<MethodPatchDependencies['environment']>;
+    let env: ReturnType<InstanceDependencies['environment']>;
     try {
       env = deps.environment('mistral');
     } catch {
@@ -138,6 +142,31 @@ function patch(moduleExports: any, version: string | undefined, deps: MethodPatc
     if (isWrapped(proto[method.name])) continue;
     deps.wrap(proto, method.name, original => governed(original, method, deps));
   }
+}
+
+/**
+ * Governs one `Mistral` instance: the methods of its `chat` and `embeddings` sub-clients, as their
+ * own properties. Calling it again, or on a client whose classes the hook patched, changes nothing.
+ *
+ * @returns false when `client` has no `chat.complete` (nothing is changed).
+ */
+export function governMistralInstance(client: unknown, deps: InstanceDependencies): boolean {
+  const c = client as Record<string, any> | null | undefined;
+  if (typeof c?.chat?.complete !== 'function') return false;
+  for (const method of MISTRAL_METHODS) {
+    const sub = c[method.getter];
+    if (!governOwnMethod(sub, method.name, original => governed(original, method, deps))) {
+      deps.diag.warn(
+        `axonflow-otel: this Mistral client has no ${method.getter}.${method.name}; not governed`,
+      );
+      notice(
+        'unpatched:mistral',
+        `a @mistralai/mistralai client has no ${method.getter}.${method.name} method: those calls are NOT governed or traced. Report the SDK version to axonflow-otel.`,
+        { everyMs: Number.POSITIVE_INFINITY },
+      );
+    }
+  }
+  return true;
 }
 
 export function mistralDefinitions(
