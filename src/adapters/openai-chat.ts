@@ -3,6 +3,7 @@
  * is every message of every role (system, developer, user, assistant with its refusal and tool
  * calls, tool) and Predicted Outputs content; parts as `openai-common.ts` reads them.
  */
+import * as sc from '../semconv/index.js';
 import type { CallAdapter } from './adapter.js';
 import {
   type CallInput,
@@ -77,8 +78,11 @@ export const openaiChat: CallAdapter = {
     }
     return input;
   },
-  requestAttributes: params =>
-    withOutputType(commonAttributes(params, 'chat'), params?.response_format),
+  requestAttributes(params) {
+    const attrs = withOutputType(commonAttributes(params, 'chat'), params?.response_format);
+    attrs[sc.ATTR_OPENAI_API_TYPE] = sc.OPENAI_API_TYPE_CHAT_COMPLETIONS;
+    return attrs;
+  },
   onResult(record, data) {
     const choices = readChoices(record, data, choice => choice?.message?.content);
     const message = choices[0]?.message;

@@ -160,6 +160,7 @@ export const openaiResponses: CallAdapter = {
   },
   requestAttributes(params) {
     const attrs = withOutputType(commonAttributes(params, 'chat'), params?.text?.format);
+    attrs[sc.ATTR_OPENAI_API_TYPE] = sc.OPENAI_API_TYPE_RESPONSES;
     const conversation = params?.conversation;
     const id = typeof conversation === 'string' ? conversation : str(conversation?.id);
     if (id) attrs[sc.ATTR_GEN_AI_CONVERSATION_ID] = id;

@@ -95,6 +95,11 @@ export interface CallOrigin {
   usageOnClientSpan: boolean;
 }
 
+const OPENAI_METRIC_ATTRIBUTES = [
+  sc.ATTR_OPENAI_RESPONSE_SERVICE_TIER,
+  sc.ATTR_OPENAI_RESPONSE_SYSTEM_FINGERPRINT,
+] as const;
+
 /** Operations whose output is messages (`gen_ai.output.messages`); others return vectors or media. */
 const OUTPUT_OPERATIONS: ReadonlySet<string> = new Set([
   sc.GEN_AI_OPERATION_CHAT,
@@ -515,7 +520,13 @@ export class GovernedCall {
 
   #genAiMetricAttributes(err: unknown): Attributes {
     const attrs: Attributes = { ...this.#metricAttrs, ...this.#origin.server };
-    if (this.#record.model) attrs[sc.ATTR_GEN_AI_RESPONSE_MODEL] = this.#record.model;
+    const record = this.#record;
+    if (record.model) attrs[sc.ATTR_GEN_AI_RESPONSE_MODEL] = record.model;
+    // Recommended on the GenAI metrics for OpenAI (openai.md), when the response named them.
+    for (const key of OPENAI_METRIC_ATTRIBUTES) {
+      const value = record.attributes[key];
+      if (value !== undefined) attrs[key] = value;
+    }
     if (err !== undefined) attrs[sc.ATTR_ERROR_TYPE] = errorType(err);
     return attrs;
   }

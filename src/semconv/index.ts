@@ -40,6 +40,10 @@ export const ATTR_GEN_AI_RESPONSE_MODEL = 'gen_ai.response.model';
 export const ATTR_GEN_AI_RESPONSE_FINISH_REASONS = 'gen_ai.response.finish_reasons';
 /** The development name of `gen_ai.usage.cache_creation.input_tokens` (semantic-conventions-genai). */
 export const LATEST_GEN_AI_USAGE_CACHE_WRITE_INPUT_TOKENS = 'gen_ai.usage.cache_write.input_tokens';
+/** Which OpenAI API served the call (`chat_completions`, `responses`). */
+export const ATTR_OPENAI_API_TYPE = 'openai.api.type';
+export const OPENAI_API_TYPE_CHAT_COMPLETIONS = 'chat_completions';
+export const OPENAI_API_TYPE_RESPONSES = 'responses';
 export const ATTR_GEN_AI_TOOL_DEFINITIONS = 'gen_ai.tool.definitions';
 export const ATTR_EXCEPTION_TYPE = 'exception.type';
 export const ATTR_EXCEPTION_MESSAGE = 'exception.message';

@@ -70,6 +70,11 @@ describe.each(SDK_LINES)('$name', line => {
       'gen_ai.provider.name': 'openai',
       'gen_ai.request.model': 'metrics-gpt',
       'gen_ai.response.model': res.model,
+      // Recommended on OpenAI's metrics too (openai.md), as the response says them.
+      ...(res.service_tier ? { 'openai.response.service_tier': res.service_tier } : {}),
+      ...(res.system_fingerprint
+        ? { 'openai.response.system_fingerprint': res.system_fingerprint }
+        : {}),
       ...serverOf(sandbox.modelUrl),
     };
     const duration = await metrics.points(DURATION);

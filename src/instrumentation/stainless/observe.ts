@@ -8,6 +8,8 @@
  */
 import type { GovernedCall } from '../../pipeline/governed-call.js';
 
+const wrappedStreams = new WeakSet<object>();
+
 /** What the observers need of a request: its call, once the gate has created one. */
 export interface ObservedRequest {
   call: GovernedCall | undefined;
@@ -114,6 +116,10 @@ function wrapStream(
   stream: { iterator: (...args: unknown[]) => AsyncIterator<unknown> },
   call: GovernedCall,
 ): void {
+  // A derived promise's parse returns the stream its base already parsed (openai 6 chains
+  // `_thenUnwrap` on `responses.create()`): wrapped once, each chunk is read once.
+  if (wrappedStreams.has(stream)) return;
+  wrappedStreams.add(stream);
   const original = stream.iterator;
   stream.iterator = function iterator(this: unknown, ...args: unknown[]) {
     const inner = original.apply(this, args);
