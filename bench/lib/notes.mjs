@@ -263,7 +263,7 @@ export function notes(results) {
     lines.push(
       `- **Streams**: ${fmt(chunk.value)} µs CPU per chunk (target ≤ 2, ${met(chunk)}); per-sub-round values spread widely (p25–p75 ${fmt(
         chunk.details.spread.p25,
-      )} – ${fmt(chunk.details.spread.p75)} µs) because each is a small difference of large numbers. Per chunk the wrapper adds one \`.then\` on the inner \`next()\` and \`onChunk\` (\`#wrapStream\` in \`src/instrumentation/governed-call.ts\`, \`openaiChat.onChunk\`).`,
+      )} – ${fmt(chunk.details.spread.p75)} µs) because each is a small difference of large numbers. Per chunk the wrapper adds one \`.then\` on the inner \`next()\` and \`onChunk\` (\`wrapStream\` in \`src/instrumentation/stainless/observe.ts\`, \`GovernedCall.chunk\`, \`openaiChat.onChunk\`).`,
     );
   }
 

@@ -61,7 +61,10 @@ export async function run({ quick = false } = {}) {
   const require = createRequire(import.meta.url);
   const { OpenAI } = require('openai');
   const sdkVersion = packageVersion(require, 'openai');
-  if (!OpenAI.Chat.Completions.prototype.create.__wrapped) {
+  // The client's base class owns `request`, which the instrumentation wraps (every method reaches it).
+  let base = OpenAI.prototype;
+  while (base && !Object.hasOwn(base, 'request')) base = Object.getPrototypeOf(base);
+  if (!base?.request?.__wrapped) {
     throw new Error('bench: the instrumentation did not patch openai');
   }
 
