@@ -15,6 +15,10 @@ const timeScale = readTimeScale(process.env.AXONFLOW_TEST_TIME_SCALE);
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // Three test files at a time on any machine (vitest's default is one per core minus one: a
+    // single worker on 2 cores). Most files wait on child processes and loopback I/O rather than
+    // on the CPU, and their deadlines measure progress, not time (test/helpers/child.ts).
+    maxWorkers: 3,
     reporters: ['default', ['json', { outputFile: 'vitest-report.json' }]],
     // Backstops against hangs, not speed limits: a busy machine must not fail a test. Speed is
     // measured by `npm run bench`. A child process is stopped before its test's limit, with a
