@@ -22,8 +22,9 @@ import type { RegisterHandle } from './start.js';
 
 const SIGNALS = ['SIGTERM', 'SIGINT'] as const;
 /**
- * Longest wait for a final flush (audit records, then spans). A hung Collector or agent must not
- * hold a process that is ending: after this, we stop waiting and say what was not delivered.
+ * Longest wait for a final flush (audit records, then spans), unless `AXONFLOW_EXIT_FLUSH_TIMEOUT_MS`
+ * says otherwise. A hung Collector or agent must not hold a process that is ending: after this,
+ * we stop waiting and say what was not delivered.
  */
 export const EXIT_FLUSH_BUDGET_MS = 3000;
 /** When the trace endpoint has already failed, waiting for it again is pointless. */
@@ -35,6 +36,8 @@ export interface ExitParts {
   auditProcessor: AxonFlowAuditSpanProcessor | undefined;
   sdk?: NodeSDK;
   delivery?: DeliveryCountingExporter[];
+  /** The flush budget (`AXONFLOW_EXIT_FLUSH_TIMEOUT_MS`). @default EXIT_FLUSH_BUDGET_MS */
+  budgetMs?: number;
 }
 
 /** Resolves when `work` settles or after `ms`, whichever is first; the timer never holds the loop. */
@@ -52,7 +55,7 @@ function bounded(work: Promise<unknown>, ms: number): Promise<void> {
 }
 
 export function installExitPath(parts: ExitParts): RegisterHandle {
-  const { auditProcessor, sdk, client, delivery = [] } = parts;
+  const { auditProcessor, sdk, client, delivery = [], budgetMs = EXIT_FLUSH_BUDGET_MS } = parts;
 
   const flushSpans = async () => {
     const provider = trace.getTracerProvider() as { getDelegate?: () => unknown };
@@ -60,7 +63,7 @@ export function installExitPath(parts: ExitParts): RegisterHandle {
     await delegate.forceFlush?.();
   };
   const budget = () =>
-    delivery.some(d => d.unreachable) ? UNREACHABLE_BUDGET_MS : EXIT_FLUSH_BUDGET_MS;
+    delivery.some(d => d.unreachable) ? Math.min(UNREACHABLE_BUDGET_MS, budgetMs) : budgetMs;
 
   let flushing: Promise<void> | undefined;
   /** Audit first: its flush creates `axonflow.audit` spans, which the span flush then carries. */

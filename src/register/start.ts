@@ -167,14 +167,24 @@ function start(env: Record<string, string | undefined>): RegisterHandle | undefi
           'To send audit records, add `new AxonFlowAuditSpanProcessor()` to its spanProcessors (see README, "Programmatic setup").',
         { everyMs: Number.POSITIVE_INFINITY },
       );
-      return installExitPath({ instrumentation, client, auditProcessor: undefined });
+      return installExitPath({
+        instrumentation,
+        client,
+        auditProcessor: undefined,
+        budgetMs: settings.all.AXONFLOW_EXIT_FLUSH_TIMEOUT_MS,
+      });
     }
 
     if (settings.sdkDisabled || exporters === undefined) {
       // No tracer provider: spans are no-ops, and the audit processor receives every governed
       // call through the audit hand-off (as it does for calls the sampler drops).
       registerInstrumentations({ instrumentations: [instrumentation] });
-      return installExitPath({ instrumentation, client, auditProcessor });
+      return installExitPath({
+        instrumentation,
+        client,
+        auditProcessor,
+        budgetMs: settings.all.AXONFLOW_EXIT_FLUSH_TIMEOUT_MS,
+      });
     }
 
     const sdk = new NodeSDK({
@@ -192,6 +202,7 @@ function start(env: Record<string, string | undefined>): RegisterHandle | undefi
       auditProcessor,
       sdk,
       delivery: exporters.delivery,
+      budgetMs: settings.all.AXONFLOW_EXIT_FLUSH_TIMEOUT_MS,
     });
   } catch (err) {
     notice(

@@ -344,6 +344,14 @@ export const VARIABLES = {
     meaning: 'Characters of the response sent as the audit summary',
     parse: integer(0, 65_536),
   }),
+  AXONFLOW_EXIT_FLUSH_TIMEOUT_MS: v<number>({
+    name: 'AXONFLOW_EXIT_FLUSH_TIMEOUT_MS',
+    default: 3000,
+    defaultText: '`3000`',
+    meaning:
+      'Longest wait, when the process ends, for audit records and then spans to be delivered; 500 ms once the trace endpoint has failed',
+    parse: integer(100, 600_000),
+  }),
   AXONFLOW_ALLOW_INSECURE_HTTP: v<boolean>({
     name: 'AXONFLOW_ALLOW_INSECURE_HTTP',
     default: false,

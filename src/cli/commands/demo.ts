@@ -109,6 +109,9 @@ function runApp(
       ANTHROPIC_BASE_URL: sandbox.url,
       ANTHROPIC_API_KEY: 'sk-ant-demo-not-a-real-key',
       GEMINI_BASE_URL: sandbox.url,
+      // Every span of the narrated calls is shown: on a busy machine, wait longer than the
+      // default 3 s for them to be delivered when the app ends.
+      AXONFLOW_EXIT_FLUSH_TIMEOUT_MS: '30000',
       OTEL_SERVICE_NAME: process.env.OTEL_SERVICE_NAME ?? 'axonflow-otel-demo',
       OTEL_TRACES_EXPORTER: 'otlp',
       OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${receiverUrl}/v1/traces`,
