@@ -36,11 +36,13 @@ export function registerLoaderHook(
   // Both builds may be loaded (`--require` and `--import`): one hook per process.
   if (g[REGISTERED]) return;
   g[REGISTERED] = true;
+  // Code given with `-e` / `-p` (or piped to stdin) gets no ES module loader hook: under the
+  // synchronous hook, import-in-the-middle reads the builtin `module` as a file and the process
+  // dies (ENOENT), and the asynchronous one is deprecated on Node 26 (DEP0205, a warning on every
+  // run). Such code is CommonJS unless told otherwise, and the require hooks still patch it.
+  if (evaluatesInlineCode()) return;
   const sync = requireFn('import-in-the-middle/register-hooks.mjs') as SyncHooks;
-  // Code given with `-e` / `-p` (and piped to stdin) is loaded through the synchronous hook's
-  // builtin-module path, where import-in-the-middle reads `module` as a file and the process dies
-  // (ENOENT): such processes get the asynchronous hook.
-  if (sync.supportsSyncHooks() && !evaluatesInlineCode()) {
+  if (sync.supportsSyncHooks()) {
     sync.register({ include });
     return;
   }

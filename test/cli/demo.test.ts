@@ -8,7 +8,7 @@ const built = existsSync(join(ROOT, 'dist/esm/cli/index.js'));
 describe.skipIf(!built)('axonflow-otel demo', () => {
   it('runs all six steps on the embedded sandbox, prints the traces and audit records, and exits 0', async () => {
     const run = await runNode(['dist/esm/cli/index.js', 'demo', '--no-color'], {});
-    // The one line on stderr is the fail-open notice of step 5 (the agent is stopped on purpose).
+    // The one line on stderr is the fail-open notice of step 6 (the agent is stopped on purpose).
     expect(run.stderr.trim().split('\n')).toEqual([
       expect.stringMatching(/^axonflow-otel: calls proceed NOT governed \(fail-open, network\)/),
     ]);

@@ -94,6 +94,17 @@ async function run(args: string[], io: Io): Promise<number> {
   }
 }
 
+/** Audited calls before the outage: steps 1, 2, 4 and 5 (step 3 is denied). */
+const AUDITS_BEFORE_OUTAGE = 4;
+
+/** Resolves when `condition` holds, or after `ms` (the demo then reports what is missing). */
+async function until(condition: () => boolean, ms: number): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!condition() && Date.now() < deadline) {
+    await new Promise(resolve => setTimeout(resolve, 20));
+  }
+}
+
 function runApp(
   sandbox: Awaited<ReturnType<typeof startSandbox>>,
   receiverUrl: string,
@@ -112,6 +123,8 @@ function runApp(
       // Every span of the narrated calls is shown: on a busy machine, wait longer than the
       // default 3 s for them to be delivered when the app ends.
       AXONFLOW_EXIT_FLUSH_TIMEOUT_MS: '30000',
+      // The outage of step 6 is one call long: the breaker probes again soon after it.
+      AXONFLOW_BREAKER_RESET_MS: '200',
       OTEL_SERVICE_NAME: process.env.OTEL_SERVICE_NAME ?? 'axonflow-otel-demo',
       OTEL_TRACES_EXPORTER: 'otlp',
       OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${receiverUrl}/v1/traces`,
@@ -133,9 +146,16 @@ function runApp(
       for (const line of String(d).split('\n')) if (line) io.err(line);
     });
     child.on('message', (message: { action?: string }) => {
-      if (message?.action === 'stop-agent') sandbox.stopAgent('reset');
-      if (message?.action === 'start-agent') sandbox.startAgent();
-      child.send?.({ ok: true });
+      void (async () => {
+        if (message?.action === 'stop-agent') {
+          // The audit records of the calls so far are sent in the background: the agent is
+          // stopped once it has them, so that the outage shows the fail-open call and nothing else.
+          await until(() => sandbox.audits().length >= AUDITS_BEFORE_OUTAGE, 30_000);
+          sandbox.stopAgent('reset');
+        }
+        if (message?.action === 'start-agent') sandbox.startAgent();
+        child.send?.({ ok: true });
+      })();
     });
     child.on('exit', code => resolve(code ?? 1));
   });

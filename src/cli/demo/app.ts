@@ -82,16 +82,7 @@ async function main(): Promise<void> {
   );
   say('   → answered');
 
-  say('5. The agent is stopped: the call fails open and still works');
-  await control('stop-agent');
-  const open = await openai.chat.completions.create({
-    model,
-    messages: [{ role: 'user', content: 'Is the governance agent reachable?' }],
-  });
-  await control('start-agent');
-  say(`   → ${open.choices[0]?.message.content?.slice(0, 60)}…`);
-
-  say('6. A Gemini call through @google/genai: the same governance for another client');
+  say('5. A Gemini call through @google/genai: the same governance for another client');
   const gemini = new GoogleGenAI({
     apiKey: 'demo-not-a-real-key',
     httpOptions: { baseUrl: process.env.GEMINI_BASE_URL ?? '' },
@@ -101,6 +92,15 @@ async function main(): Promise<void> {
     contents: 'Name one museum in Madrid.',
   });
   say(`   → ${answer.text}`);
+
+  say('6. The agent is stopped: the call fails open and still works');
+  await control('stop-agent');
+  const open = await openai.chat.completions.create({
+    model,
+    messages: [{ role: 'user', content: 'Is the governance agent reachable?' }],
+  });
+  await control('start-agent');
+  say(`   → ${open.choices[0]?.message.content?.slice(0, 60)}…`);
 }
 
 main().catch(err => {
