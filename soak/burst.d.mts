@@ -21,4 +21,9 @@ export interface BurstSummary {
   };
 }
 
-export function runBurst(options?: { calls?: number; latencyMs?: number }): Promise<BurstSummary>;
+export function runBurst(options?: {
+  calls?: number;
+  latencyMs?: number;
+  /** The client's agent deadline; the client's default when absent. */
+  timeoutMs?: number;
+}): Promise<BurstSummary>;

@@ -59,12 +59,18 @@ function percentile(sorted, p) {
 
 let instrumentation;
 
-export async function runBurst({ calls = 2000, latencyMs = 200 } = {}) {
+export async function runBurst({ calls = 2000, latencyMs = 200, timeoutMs } = {}) {
   const agent = await startSlowAgent(latencyMs);
   const sandbox = await startSandbox();
   const exporter = new InMemorySpanExporter();
   const proxy = new ProxyTracerProvider();
-  const client = new AxonFlowClient({ endpoint: agent.url, telemetry: false });
+  // The agent deadline: the client's default unless the caller gives one (the test suite gives a
+  // longer one, so that a busy machine starving the event loop is not read as a slow agent).
+  const client = new AxonFlowClient({
+    endpoint: agent.url,
+    telemetry: false,
+    ...(timeoutMs === undefined ? {} : { timeoutMs }),
+  });
   // A short export timeout: the burst measures the gate; at the end, what is still queued is
   // counted (above) and then dropped on shutdown instead of drained for minutes.
   const audit = new AxonFlowAuditSpanProcessor({
