@@ -16,16 +16,16 @@ import * as sc from '../semconv/index.js';
 import type { CallAdapter } from './adapter.js';
 import {
   type CallInput,
+  functionCallParts,
   isRecord,
   list,
   num,
   type Part,
-  partText,
   placeholder,
+  pushTurn,
   type ResponseRecord,
   smallIndex,
   str,
-  stringify,
   text,
   unknownParts,
 } from './messages.js';
@@ -79,25 +79,8 @@ function input(params: any): CallInput {
       continue;
     }
     if (typeof m.toolPlan === 'string' && m.toolPlan) parts.unshift(text(m.toolPlan));
-    for (const call of list(m.toolCalls)) {
-      if (!isRecord(call)) continue;
-      const fn = isRecord(call.function) ? call.function : {};
-      parts.push({
-        type: 'tool_call',
-        id: str(call.id),
-        name: String(fn.name ?? ''),
-        arguments: stringify(fn.arguments ?? ''),
-      } as Part);
-    }
-    if (role === 'tool') {
-      const response = parts.map(partText).join(' ');
-      input.messages.push({
-        role,
-        parts: [{ type: 'tool_call_response', id: str(m.toolCallId), response } as Part],
-      });
-    } else {
-      input.messages.push({ role, parts });
-    }
+    parts.push(...functionCallParts(m.toolCalls));
+    pushTurn(input, role, parts, m.toolCallId);
   }
   const documents = list(params?.documents).flatMap(documentParts);
   if (documents.length > 0) input.messages.push({ role: 'documents', parts: documents });

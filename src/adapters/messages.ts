@@ -582,3 +582,35 @@ export function capJson(value: unknown, max: number): string {
   }
   return json.length <= max ? json : '[]';
 }
+
+/** OpenAI-style tool calls (`{ id, function: { name, arguments } }`), as `tool_call` parts. */
+export function functionCallParts(calls: unknown): Part[] {
+  const parts: Part[] = [];
+  for (const call of list(calls)) {
+    if (!isRecord(call)) continue;
+    const fn = isRecord(call.function) ? call.function : {};
+    parts.push({
+      type: 'tool_call',
+      id: str(call.id),
+      name: String(fn.name ?? ''),
+      arguments: stringify(fn.arguments ?? ''),
+    } as Part);
+  }
+  return parts;
+}
+
+/**
+ * Adds one turn of a chat: a `tool` turn becomes one `tool_call_response` part holding the turn's
+ * text, for the call `toolCallId` names; any other turn keeps its parts.
+ */
+export function pushTurn(input: CallInput, role: string, parts: Part[], toolCallId: unknown): void {
+  if (role === 'tool') {
+    const response = parts.map(partText).join(' ');
+    input.messages.push({
+      role,
+      parts: [{ type: 'tool_call_response', id: str(toolCallId), response } as Part],
+    });
+  } else {
+    input.messages.push({ role, parts });
+  }
+}

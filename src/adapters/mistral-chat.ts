@@ -14,6 +14,7 @@ import * as sc from '../semconv/index.js';
 import type { CallAdapter } from './adapter.js';
 import {
   type CallInput,
+  functionCallParts,
   inlineFileParts,
   isRecord,
   list,
@@ -22,10 +23,10 @@ import {
   type Part,
   partText,
   placeholder,
+  pushTurn,
   type ResponseRecord,
   smallIndex,
   str,
-  stringify,
   text,
   unknownParts,
 } from './messages.js';
@@ -93,25 +94,8 @@ function input(params: any): CallInput {
       input.system.push(...parts);
       continue;
     }
-    for (const call of list(m.toolCalls)) {
-      if (!isRecord(call)) continue;
-      const fn = isRecord(call.function) ? call.function : {};
-      parts.push({
-        type: 'tool_call',
-        id: str(call.id),
-        name: String(fn.name ?? ''),
-        arguments: stringify(fn.arguments ?? ''),
-      } as Part);
-    }
-    if (role === 'tool') {
-      const response = parts.map(partText).join(' ');
-      input.messages.push({
-        role,
-        parts: [{ type: 'tool_call_response', id: str(m.toolCallId), response } as Part],
-      });
-    } else {
-      input.messages.push({ role, parts });
-    }
+    parts.push(...functionCallParts(m.toolCalls));
+    pushTurn(input, role, parts, m.toolCallId);
   }
   // Predicted Outputs: text the provider receives with the request.
   const prediction = params?.prediction;
