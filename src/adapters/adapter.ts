@@ -9,6 +9,7 @@
  * route the endpoint to it where its client family is patched (`src/instrumentation/`).
  */
 import type { Attributes } from '@opentelemetry/api';
+import * as sc from '../semconv/index.js';
 import type { CallInput, ResponseRecord } from './messages.js';
 
 export interface CallAdapter {
@@ -68,4 +69,20 @@ export function withProvider(adapter: CallAdapter, provider: string | undefined)
     adapters.set(adapter, found);
   }
   return found;
+}
+
+/**
+ * `adapter` for the streaming method of a client whose stream is a method of its own, not a
+ * request field (Mistral `chat.stream`, Cohere `chatStream`, Bedrock's streaming commands): the
+ * same reading, with `gen_ai.request.stream`.
+ */
+export function streamed(adapter: CallAdapter): CallAdapter {
+  return {
+    ...adapter,
+    requestAttributes(body) {
+      const attrs = adapter.requestAttributes(body);
+      attrs[sc.ATTR_GEN_AI_REQUEST_STREAM] = true;
+      return attrs;
+    },
+  };
 }

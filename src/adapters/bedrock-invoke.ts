@@ -23,7 +23,7 @@
  */
 import type { Attributes } from '@opentelemetry/api';
 import * as sc from '../semconv/index.js';
-import type { CallAdapter } from './adapter.js';
+import { type CallAdapter, streamed } from './adapter.js';
 import { anthropicMessages } from './anthropic-messages.js';
 import { converseInput, readConverseEvent, readConverseReply } from './bedrock-converse.js';
 import {
@@ -498,14 +498,7 @@ const bedrockInvoke: CallAdapter = {
   onChunk: readStreamEvent,
 };
 
-const bedrockInvokeStream: CallAdapter = {
-  ...bedrockInvoke,
-  requestAttributes(request) {
-    const attrs = invokeAttributes(request, sc.GEN_AI_OPERATION_CHAT);
-    attrs[sc.ATTR_GEN_AI_REQUEST_STREAM] = true;
-    return attrs;
-  },
-};
+const bedrockInvokeStream: CallAdapter = streamed(bedrockInvoke);
 
 const bedrockInvokeEmbeddings: CallAdapter = {
   ...bedrockInvoke,

@@ -13,7 +13,7 @@
  */
 import type { Attributes } from '@opentelemetry/api';
 import * as sc from '../semconv/index.js';
-import type { CallAdapter } from './adapter.js';
+import { type CallAdapter, streamed } from './adapter.js';
 import {
   type CallInput,
   functionCallParts,
@@ -190,14 +190,7 @@ export const cohereChat: CallAdapter = {
 };
 
 /** `chatStream`: the same reading, with `gen_ai.request.stream`. */
-export const cohereChatStream: CallAdapter = {
-  ...cohereChat,
-  requestAttributes(params) {
-    const attrs = requestAttributes(params, sc.GEN_AI_OPERATION_CHAT);
-    attrs[sc.ATTR_GEN_AI_REQUEST_STREAM] = true;
-    return attrs;
-  },
-};
+export const cohereChatStream: CallAdapter = streamed(cohereChat);
 
 export const cohereEmbed: CallAdapter = {
   provider: 'cohere',

@@ -11,7 +11,7 @@
  */
 import type { Attributes } from '@opentelemetry/api';
 import * as sc from '../semconv/index.js';
-import type { CallAdapter } from './adapter.js';
+import { type CallAdapter, streamed } from './adapter.js';
 import {
   type CallInput,
   functionCallParts,
@@ -223,14 +223,7 @@ export const mistralChat: CallAdapter = {
 };
 
 /** `chat.stream` / `chat.parseStream`: the same reading, with `gen_ai.request.stream`. */
-export const mistralChatStream: CallAdapter = {
-  ...mistralChat,
-  requestAttributes(params) {
-    const attrs = requestAttributes(params, sc.GEN_AI_OPERATION_CHAT);
-    attrs[sc.ATTR_GEN_AI_REQUEST_STREAM] = true;
-    return attrs;
-  },
-};
+export const mistralChatStream: CallAdapter = streamed(mistralChat);
 
 export const mistralEmbeddings: CallAdapter = {
   provider: 'mistral_ai',
