@@ -269,3 +269,57 @@ describe('Anthropic on Amazon Bedrock and Vertex AI', () => {
 function messagesBody(prompt: string) {
   return { model: 'c', max_tokens: 32, messages: [{ role: 'user' as const, content: prompt }] };
 }
+
+describe('a model request that reaches the gate without passing request()', () => {
+  let h: Harness;
+  beforeAll(() => {
+    h = harnessFor({ openai: openaiV7 });
+  });
+  afterAll(async () => {
+    await h.close();
+  });
+  beforeEach(() => {
+    h.reset();
+    sandbox.resetCounters();
+  });
+
+  it('is still gated at prepareOptions: a deny rejects and the model is never called', async () => {
+    const OpenAI = (openaiV7 as any).default;
+    const c = new OpenAI({ apiKey: 'k', baseURL: sandbox.modelUrl, maxRetries: 0 });
+    // `makeRequest` is the SDK path below `request()`: no result object of ours watches it.
+    const err = await c
+      .makeRequest(
+        {
+          method: 'post',
+          path: '/chat/completions',
+          body: { model: 'm', messages: [{ role: 'user', content: DENIED }] },
+        },
+        null,
+        undefined,
+      )
+      .catch((e: unknown) => e);
+    expect((err as { code?: string }).code).toBe('AXONFLOW_POLICY_VIOLATION');
+    expect(sandbox.modelRequests()).toBe(0);
+    const span = h.span('chat m');
+    expect(span.attributes['axonflow.decision']).toBe('deny');
+    expect(span.ended).toBe(true);
+  });
+
+  it('is checked and let through when allowed, its span ended at the gate', async () => {
+    const OpenAI = (openaiV7 as any).default;
+    const c = new OpenAI({ apiKey: 'k', baseURL: sandbox.modelUrl, maxRetries: 0 });
+    await c.makeRequest(
+      {
+        method: 'post',
+        path: '/chat/completions',
+        body: { model: 'm', messages: [{ role: 'user', content: ALLOWED }] },
+      },
+      null,
+      undefined,
+    );
+    expect(sandbox.modelRequests()).toBe(1);
+    const span = h.span('chat m');
+    expect(span.attributes['axonflow.decision']).toBe('allow');
+    expect(span.ended).toBe(true);
+  });
+});

@@ -294,8 +294,25 @@ function enterGate(
     request.call = call;
     if (request.rawOnly) call.rawResponseOnly();
   }
-  const gate = call.enterGate(options);
-  if (!request.unobservable) return gate;
+  if (!request.unobservable) return call.enterGate(options);
+  // Nothing watches this request's result: its call ends at the gate, whatever the gate says.
   const ended = call;
-  return gate === undefined ? void ended.end() : gate.then(() => ended.end());
+  let gate: Promise<void> | undefined;
+  try {
+    gate = ended.enterGate(options);
+  } catch (err) {
+    ended.end(err);
+    throw err;
+  }
+  if (gate === undefined) {
+    ended.end();
+    return undefined;
+  }
+  return gate.then(
+    () => ended.end(),
+    (err: unknown) => {
+      ended.end(err);
+      throw err;
+    },
+  );
 }
