@@ -341,6 +341,13 @@ function collectStrings(value: unknown, parts: Part[], depth: number): void {
 
 /** A body the SDKs send as it is, not as JSON. */
 function isRawBody(body: object): boolean {
+  // The usual body, a plain object, first: `Blob`, `FormData` and `ReadableStream` are lazy
+  // getters on Node's global object, and reading them on every call showed in profiles.
+  const proto: unknown = Object.getPrototypeOf(body);
+  if (proto === Object.prototype || proto === null) {
+    return Symbol.asyncIterator in body || isIteratorObject(body);
+  }
+  if (Array.isArray(body)) return false;
   return (
     ArrayBuffer.isView(body) ||
     body instanceof ArrayBuffer ||
@@ -349,8 +356,12 @@ function isRawBody(body: object): boolean {
     body instanceof URLSearchParams ||
     (typeof ReadableStream !== 'undefined' && body instanceof ReadableStream) ||
     Symbol.asyncIterator in body ||
-    (Symbol.iterator in body && typeof (body as { next?: unknown }).next === 'function')
+    isIteratorObject(body)
   );
+}
+
+function isIteratorObject(body: object): boolean {
+  return Symbol.iterator in body && typeof (body as { next?: unknown }).next === 'function';
 }
 
 export interface BodySnapshot {
@@ -408,9 +419,18 @@ function carryHidden(source: unknown, copy: unknown, depth: number): void {
     return;
   }
   const target = copy as Record<string, unknown>;
+  // Down the copy's objects only, through data properties (a getter is not read twice).
+  let copied = 0;
+  for (const key in target) {
+    copied++;
+    const child = target[key];
+    if (typeof child !== 'object' || child === null) continue;
+    const desc = Reflect.getOwnPropertyDescriptor(source, key);
+    if (desc !== undefined && 'value' in desc) carryHidden(desc.value, child, depth + 1);
+  }
   // More own names than the copy has keys: some are hidden (or were dropped as undefined).
   if (
-    Object.getOwnPropertyNames(source).length !== Object.keys(target).length ||
+    Object.getOwnPropertyNames(source).length !== copied ||
     Object.getOwnPropertySymbols(source).length > 0
   ) {
     for (const key of Reflect.ownKeys(source)) {
@@ -420,13 +440,6 @@ function carryHidden(source: unknown, copy: unknown, depth: number): void {
         Reflect.defineProperty(target, key, { ...desc, enumerable: false, configurable: true });
       }
     }
-  }
-  // Down the copy's objects only, through data properties (a getter is not read twice).
-  for (const key in target) {
-    const child = target[key];
-    if (typeof child !== 'object' || child === null) continue;
-    const desc = Reflect.getOwnPropertyDescriptor(source, key);
-    if (desc !== undefined && 'value' in desc) carryHidden(desc.value, child, depth + 1);
   }
 }
 

@@ -15,6 +15,7 @@
  * options, whose `body` is swapped for a private snapshot of itself (see
  * `GovernedCall.enterGate`).
  */
+import { createNoopMeter } from '@opentelemetry/api';
 import {
   InstrumentationBase,
   InstrumentationNodeModuleDefinition,
@@ -129,6 +130,8 @@ export class AxonFlowInstrumentation extends InstrumentationBase<AxonFlowInstrum
   // subclass field initialisers would run, and an initialiser would then wipe what they set.
   declare private _instruments: Instruments;
   declare private _client: AxonFlowClient | null | undefined;
+  /** The last environment handed out, with the config it was made from: reused while current. */
+  declare private _environment: { config: object; env: CallEnvironment } | undefined;
 
   constructor(config: AxonFlowInstrumentationConfig = {}) {
     super(PACKAGE_NAME, PACKAGE_VERSION, config);
@@ -167,7 +170,7 @@ export class AxonFlowInstrumentation extends InstrumentationBase<AxonFlowInstrum
   }
 
   protected override _updateMetricInstruments(): void {
-    this._instruments = {
+    const instruments: Omit<Instruments, 'recording'> = {
       duration: this.meter.createHistogram(sc.METRIC_GEN_AI_CLIENT_OPERATION_DURATION, {
         description: 'GenAI operation duration',
         unit: 's',
@@ -203,6 +206,20 @@ export class AxonFlowInstrumentation extends InstrumentationBase<AxonFlowInstrum
         description: 'AxonFlow policy decisions, by decision',
       }),
     };
+    // With no MeterProvider every instrument is the API's shared no-op: a call then skips building
+    // the attributes of points nobody records. (The base class calls this method again whenever a
+    // meter provider is set.)
+    const noop = createNoopMeter();
+    const recording =
+      instruments.decisions !== noop.createCounter('noop') ||
+      [
+        instruments.duration,
+        instruments.tokens,
+        instruments.timeToFirstChunk,
+        instruments.timePerOutputChunk,
+        instruments.preCheckDuration,
+      ].some(h => h !== noop.createHistogram('noop'));
+    this._instruments = { ...instruments, recording };
   }
 
   /**
@@ -294,16 +311,32 @@ export class AxonFlowInstrumentation extends InstrumentationBase<AxonFlowInstrum
   environmentFor(family: Provider): CallEnvironment | undefined {
     const config = this._config as NormalizedConfig;
     if (!this.isEnabled() || !config.enabledProviders.includes(family)) return undefined;
-    return {
-      tracer: this.tracer,
+    const tracer = this.tracer;
+    const client = this.client;
+    const instruments = this._instruments;
+    // One object per call was measurable on the hot path; it only changes with what it holds.
+    const known = this._environment;
+    if (
+      known !== undefined &&
+      known.config === config &&
+      known.env.tracer === tracer &&
+      known.env.client === client &&
+      known.env.instruments === instruments
+    ) {
+      return known.env;
+    }
+    const env: CallEnvironment = {
+      tracer,
       diag: this._diag,
-      instruments: this._instruments,
-      client: this.client,
+      instruments,
+      client,
       captureContent: config.captureMessageContent,
       maxCaptureChars: config.maxCapturedContentChars,
       latestNames: config.latestGenAiNames,
       summaryChars: config.responseSummaryChars,
     };
+    this._environment = { config, env };
+    return env;
   }
 
   /**

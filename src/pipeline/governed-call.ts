@@ -59,6 +59,8 @@ export interface Instruments {
   timePerOutputChunk: Histogram;
   preCheckDuration: Histogram;
   decisions: Counter;
+  /** False when every instrument is the API's no-op (no MeterProvider): no point is built. */
+  recording: boolean;
 }
 
 /** What a governed call needs from the instrumentation; read once per call. */
@@ -306,12 +308,12 @@ export class GovernedCall {
       const failure = decisionFailure(decision);
       if (failure !== undefined)
         preSpan.setStatus({ code: SpanStatusCode.ERROR, message: failure });
-      const metricAttrs = { ...this.#metricAttrs, [sc.ATTR_AXONFLOW_DECISION]: decision.kind };
-      this.#env.instruments.preCheckDuration.record(
-        (performance.now() - started) / 1000,
-        metricAttrs,
-      );
-      this.#env.instruments.decisions.add(1, metricAttrs);
+      const instruments = this.#env.instruments;
+      if (instruments.recording) {
+        const metricAttrs = { ...this.#metricAttrs, [sc.ATTR_AXONFLOW_DECISION]: decision.kind };
+        instruments.preCheckDuration.record((performance.now() - started) / 1000, metricAttrs);
+        instruments.decisions.add(1, metricAttrs);
+      }
     } catch (err) {
       this.#env.diag.error('axonflow-otel: could not record the pre-check decision', err);
     }
@@ -392,7 +394,7 @@ export class GovernedCall {
       // A chunk we cannot read is the client's business, not ours.
     }
     if (this.#firstChunkAt === undefined) this.#firstChunkAt = now;
-    else {
+    else if (this.#env.instruments.recording) {
       try {
         this.#chunkAttrs ??= this.#genAiMetricAttributes(undefined);
         this.#env.instruments.timePerOutputChunk.record(
@@ -416,8 +418,8 @@ export class GovernedCall {
     const now = performance.now();
     try {
       const attrs = this.#responseAttributes(err, cancelled);
-      const skip = auditSkipReason(this.#state.decision);
-      if (skip !== undefined && this.#state.governed) attrs[sc.ATTR_AXONFLOW_AUDIT_SKIPPED] = skip;
+      const skip = this.#state.governed ? auditSkipReason(this.#state.decision) : undefined;
+      if (skip !== undefined) attrs[sc.ATTR_AXONFLOW_AUDIT_SKIPPED] = skip;
       if (err !== undefined) {
         const type = errorType(err);
         // The provider's message may echo the API key (`Incorrect API key provided: sk-…`).
@@ -540,7 +542,8 @@ export class GovernedCall {
   #recordMetrics(now: number, err: unknown): void {
     const decision = this.#state.decision;
     if (decision !== undefined && stops(decision)) return;
-    const { duration, tokens, timeToFirstChunk } = this.#env.instruments;
+    const { duration, tokens, timeToFirstChunk, recording } = this.#env.instruments;
+    if (!recording) return;
     const attrs = this.#genAiMetricAttributes(err);
     duration.record((now - this.#origin.startTime) / 1000, attrs);
     if (this.#firstChunkAt !== undefined) {

@@ -64,20 +64,30 @@ export function observeApiPromise(
 function observeResult(promise: any, request: ObservedRequest): void {
   const parse = promise?.parseResponse;
   if (typeof parse !== 'function') return;
-  promise.parseResponse = async function parseResponse(this: unknown, ...args: unknown[]) {
-    let data: unknown;
-    try {
-      data = await parse.apply(this, args);
-    } catch (err) {
-      request.call?.end(err);
-      throw err;
-    }
+  const onData = (data: unknown): unknown => {
     const call = request.call;
     if (call !== undefined && !call.ended) {
       if (isStream(data)) wrapStream(data, call);
       else call.result(data);
     }
     return data;
+  };
+  const onError = (err: unknown): never => {
+    request.call?.end(err);
+    throw err;
+  };
+  // Not an `async` wrapper: the SDK's own promise is chained once, without the extra promise and
+  // microtask hops of an `await`, and is what the caller gets back (a plain value stays plain).
+  promise.parseResponse = function parseResponse(this: unknown, ...args: unknown[]) {
+    let parsed: unknown;
+    try {
+      parsed = parse.apply(this, args);
+    } catch (err) {
+      return onError(err);
+    }
+    return typeof (parsed as PromiseLike<unknown> | undefined)?.then === 'function'
+      ? (parsed as PromiseLike<unknown>).then(onData, onError)
+      : onData(parsed);
   };
   const thenUnwrap = promise._thenUnwrap;
   if (typeof thenUnwrap === 'function') {
