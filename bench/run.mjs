@@ -37,7 +37,14 @@ const ROOT = dirname(BENCH);
 const SNAPSHOT = join(BENCH, '.run', 'dist');
 const PROFILES = ['precheck-cached', 'precheck-breaker', 'precheck-uncached', 'stream-ours'];
 /** The suites that load packages from bench/peers. */
-const NEED_PEERS = ['peers.mjs', 'ai-sdk.mjs', 'google-genai.mjs', 'google-genai-peers.mjs'];
+const NEED_PEERS = [
+  'peers.mjs',
+  'peers-anthropic1.mjs',
+  'bedrock.mjs',
+  'ai-sdk.mjs',
+  'google-genai.mjs',
+  'google-genai-peers.mjs',
+];
 const COMPARED = ['uninstrumented', 'floor', 'tracing', 'cached', 'breaker'];
 
 const args = process.argv.slice(2);
@@ -75,7 +82,7 @@ function machineInfo() {
       .map(line => line.slice(3)),
     pinning:
       os.availableParallelism() >= 2
-        ? 'measured processes on CPU 0, agent stub / sandbox helpers on CPU 1 (taskset), for the client, instrumentation, peers, ai-sdk, google-genai and google-genai-peers suites; the audit suite runs unpinned'
+        ? 'measured processes on CPU 0, agent stub / sandbox helpers on CPU 1 (taskset), for the client, instrumentation, peers, peers-anthropic1, bedrock, ai-sdk, google-genai and google-genai-peers suites; the audit suite runs unpinned'
         : 'none (one CPU)',
   };
 }
