@@ -384,7 +384,7 @@ export interface BodySnapshot {
  * (a cycle, a BigInt, a throwing getter) when it throws twice: the SDK's own serialisation
  * would fail the same way, and nothing is sent.
  */
-export function snapshotBody(body: unknown): BodySnapshot | undefined {
+export function snapshotBody(body: unknown, sent = true): BodySnapshot | undefined {
   if (body === undefined || (typeof body === 'object' && body !== null && isRawBody(body))) {
     return undefined;
   }
@@ -397,6 +397,8 @@ export function snapshotBody(body: unknown): BodySnapshot | undefined {
   }
   if (json === undefined) return undefined;
   const value: unknown = JSON.parse(json);
+  // Hidden properties matter only to a copy the client goes on to send.
+  if (!sent) return { value, json };
   try {
     carryHidden(body, value, 0);
   } catch {

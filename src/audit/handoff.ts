@@ -74,6 +74,14 @@ g[KEY] ??= {
 const registry: Registry = g[KEY];
 
 /** Attaches the record to the call's recording span (before the span ends). */
+/**
+ * True while an audit span processor is running. Without one, nothing would take a record
+ * attached to a span, so the call does not build one.
+ */
+export function auditReceiverActive(): boolean {
+  return registry.receivers.length > 0;
+}
+
 export function attachAuditData(span: object, data: AuditData): void {
   registry.spans.set(span, data);
 }

@@ -14,6 +14,7 @@ export {
   type AuditData,
   type AuditReceiver,
   attachAuditData,
+  auditReceiverActive,
   registerAuditReceiver,
   submitAuditData,
   takeAuditData,

@@ -31,7 +31,12 @@ import {
   snapshotBody,
   toSemconvParts,
 } from '../adapters/messages.js';
-import { type AuditData, attachAuditData, submitAuditData } from '../audit/index.js';
+import {
+  type AuditData,
+  attachAuditData,
+  auditReceiverActive,
+  submitAuditData,
+} from '../audit/index.js';
 import type { AxonFlowClient } from '../client/client.js';
 import { errorType } from '../client/errors.js';
 import { peekDecision } from '../client/internal.js';
@@ -169,10 +174,14 @@ export class GovernedCall {
    *
    * Throws when the body cannot be serialised (twice): the client's own serialisation would fail
    * the same way, so the attempt fails with that error and nothing is sent.
+   *
+   * `sent: false` when `options` is a holder of the patch layer's that the client never sends (a
+   * method whose arguments are read, not replaced): the snapshot is then only read, and the
+   * properties JSON leaves out are not carried over to it.
    */
-  enterGate(options: { body?: unknown }): Promise<void> | undefined {
+  enterGate(options: { body?: unknown }, sent = true): Promise<void> | undefined {
     if (this.#state.ended) return undefined;
-    this.#readRequest(options);
+    this.#readRequest(options, sent);
     const state = this.#state;
     if (state.phase === 'checking') return state.checking?.then(d => this.#pass(d));
     // Decided now (a cache hit, nothing to check, governance off): no promise on the hot path.
@@ -188,7 +197,7 @@ export class GovernedCall {
    * decision; a body that changed since (an app's `prepareOptions` override rewrote it) is checked
    * again.
    */
-  #readRequest(options: { body?: unknown }): void {
+  #readRequest(options: { body?: unknown }, sent: boolean): void {
     const client = this.#env.client;
     if (client === undefined) {
       // Not governed: the body is read only for content capture, once.
@@ -198,7 +207,7 @@ export class GovernedCall {
       this.#state.decide({ kind: 'skipped', reason: 'governance_off' }, false);
       return;
     }
-    const snapshot = snapshotBody(options.body);
+    const snapshot = snapshotBody(options.body, sent);
     const json = snapshot?.json ?? '';
     if (this.#checkedJson === json) return;
     if (snapshot !== undefined) options.body = snapshot.value;
@@ -496,6 +505,11 @@ export class GovernedCall {
   }
 
   #handOffAudit(now: number, err: unknown, skip: string | undefined): void {
+    // A recording span's record waits for an audit processor's onEnd; with none running, no one
+    // would take it. (A span that is not recording hands its record over at once, and the
+    // hand-off counts and reports the ones no processor received.)
+    const recording = this.span.isRecording();
+    if (recording && !auditReceiverActive()) return;
     const d = this.#state.decision;
     const record = this.#record;
     const metadata: Record<string, unknown> = { operation: this.#adapter.operation };
@@ -516,7 +530,7 @@ export class GovernedCall {
     };
     // A span that is not recording never reaches a span processor: the record goes to the most
     // recently started audit processor instead (see `src/audit/`).
-    if (this.span.isRecording()) attachAuditData(this.span, data);
+    if (recording) attachAuditData(this.span, data);
     else submitAuditData(data, this.span.spanContext());
   }
 

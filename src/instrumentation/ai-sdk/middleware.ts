@@ -221,7 +221,7 @@ async function runGoverned<T>(
   const { call, view } = open;
   let gate: Promise<void> | undefined;
   try {
-    gate = call.enterGate({ body: view });
+    gate = call.enterGate({ body: view }, false);
   } catch (err) {
     // The view is plain data: a gate that cannot read it is our bug, not the app's.
     deps.diag.error('axonflow-otel: could not check the AI SDK call; sent NOT governed', err);

@@ -92,8 +92,9 @@ export async function governRequest<T>(request: GovernedRequest<T>): Promise<T> 
     return request.send();
   }
   try {
-    // The body is swapped for a snapshot inside a holder of ours: the app's objects stay as they are.
-    await call.enterGate({ body: request.body });
+    // The body is read from a snapshot inside a holder of ours, which the client does not send:
+    // the app's objects stay as they are.
+    await call.enterGate({ body: request.body }, false);
   } catch (err) {
     call.end(err);
     throw err;
