@@ -14,7 +14,13 @@ import { governedRow } from '../lib/compare.mjs';
 import { DIST } from '../lib/dist.mjs';
 import { setupOtel } from '../lib/otel.mjs';
 import { closedPort, pinSelf, startAgentStub, startSandboxProcess } from '../lib/processes.mjs';
-import { interleaved, pairedCpu, pairedRatio, pairedRoundMeans } from '../lib/rounds.mjs';
+import {
+  collectGarbage,
+  interleaved,
+  pairedCpu,
+  pairedRatio,
+  pairedRoundMeans,
+} from '../lib/rounds.mjs';
 import { rounded, spread } from '../lib/stats.mjs';
 import {
   counted,
@@ -39,6 +45,8 @@ const SIZES = {
     warmupMs: 150,
     sandboxRounds: 2,
     sandboxCalls: 3,
+    inFlight: 1_000,
+    flatCalls: { warm: 5_000, measured: 10_000 },
   },
   full: {
     rounds: 8,
@@ -48,6 +56,8 @@ const SIZES = {
     warmupMs: 800,
     sandboxRounds: 4,
     sandboxCalls: 5,
+    inFlight: 2_000,
+    flatCalls: { warm: 10_000, measured: 40_000 },
   },
 };
 
@@ -284,6 +294,11 @@ export async function run({ quick = false } = {}) {
       ),
     });
 
+    // --- 3. Memory: per call in flight, and flat over many calls ------------------------------
+    rows.push(
+      ...(await memoryRows({ size, otel, OpenAI, use, off, cachedAgent, chat, sdkVersion })),
+    );
+
     // --- 3. Realistic: loopback to the sandbox (model + agent in another process) ------------
     rows.push(
       ...(await sandboxRun({ size, otel, instrumentation, OpenAI, AxonFlowClient, use, off })),
@@ -383,4 +398,106 @@ async function sandboxRun({ size, otel, instrumentation, OpenAI, AxonFlowClient,
 if (import.meta.url === `file://${process.argv[1]}`) {
   const rows = await run({ quick: process.argv.includes('--quick') });
   for (const row of rows) console.log(JSON.stringify(row));
+}
+
+/** `heapUsed` after a full GC, with the tracer's queued spans exported first. */
+async function settledHeap(otel) {
+  await otel.flush();
+  collectGarbage('full');
+  await new Promise(resolve => setImmediate(resolve));
+  collectGarbage('full');
+  return process.memoryUsage().heapUsed;
+}
+
+/**
+ * Heap per call in flight: `inFlight` calls are started and held at the model (a `fetch` that
+ * answers only when released), so each holds all it holds while it waits; the heap is read after
+ * a full GC before they start and with them all waiting. The SDK's own share is the
+ * uninstrumented row; ours is the difference. Then heap growth over sequential governed calls
+ * (cached decision), read after a warm-up and at the end (50,000 calls in all in a full run): a
+ * retained object per call (≥ 40 bytes each) would show as growth.
+ */
+async function memoryRows({ size, otel, OpenAI, use, off, cachedAgent, chat, sdkVersion }) {
+  const held = [];
+  const answer = openaiFetch({ chunks: 1 });
+  const holding = new OpenAI({
+    apiKey: 'bench',
+    baseURL: 'http://127.0.0.1:9/v1',
+    maxRetries: 0,
+    fetch: async (url, init) => {
+      await new Promise(resolve => held.push(resolve));
+      return answer(url, init);
+    },
+  });
+  const modes = [
+    { name: 'uninstrumented', enter: off },
+    { name: 'ours: tracing only', enter: use({ governance: false }) },
+    { name: 'ours: governed, cached decision', enter: use({ client: cachedAgent }) },
+  ];
+  const n = size.inFlight;
+  const perCall = new Map();
+  // Two passes over the modes, the second one kept: the first pass also holds one-time growth
+  // (code compiled, SDK caches filled) of whichever mode runs first.
+  for (const pass of [1, 2]) {
+    for (const mode of modes) {
+      await mode.enter();
+      const before = await settledHeap(otel);
+      const calls = [];
+      for (let i = 0; i < n; i++) calls.push(chat(holding, PROMPT));
+      const deadline = performance.now() + 30_000;
+      while (held.length < n) {
+        if (performance.now() > deadline) {
+          throw new Error(`bench: ${held.length} of ${n} calls reached the model`);
+        }
+        await new Promise(resolve => setImmediate(resolve));
+      }
+      const during = await settledHeap(otel);
+      for (const release of held.splice(0)) release();
+      await Promise.all(calls);
+      // Emptied, not left to go out of scope: a suspended async function can keep a dead
+      // block's variables alive, and the next mode's baseline would hold these results.
+      calls.length = 0;
+      if (pass === 2) perCall.set(mode.name, (during - before) / n);
+    }
+  }
+  const base = perCall.get('uninstrumented');
+  const rows = modes.map(mode => ({
+    name: `${PREFIX} heap per call in flight, ${mode.name}`,
+    unit: 'bytes',
+    value: Math.round(perCall.get(mode.name)),
+    target: null,
+    pass: null,
+    details: {
+      inFlight: n,
+      oursAboveUninstrumented:
+        mode.name === 'uninstrumented' ? null : Math.round(perCall.get(mode.name) - base),
+      sdk: `openai ${sdkVersion}`,
+    },
+  }));
+
+  const governed = modes[2];
+  await governed.enter();
+  const openai = new OpenAI({
+    apiKey: 'bench',
+    baseURL: 'http://127.0.0.1:9/v1',
+    maxRetries: 0,
+    fetch: answer,
+  });
+  const { warm, measured } = size.flatCalls;
+  for (let i = 0; i < warm; i++) await chat(openai, PROMPT);
+  const early = await settledHeap(otel);
+  for (let i = 0; i < measured; i++) await chat(openai, PROMPT);
+  const late = await settledHeap(otel);
+  const growth = late - early;
+  // 26 bytes a call (1 MiB over 40,000 calls): less than one retained object each.
+  const bound = Math.round(measured * 26);
+  rows.push({
+    name: `${PREFIX} heap growth over ${measured.toLocaleString('en-US')} governed calls (after ${warm.toLocaleString('en-US')})`,
+    unit: 'bytes',
+    value: growth,
+    target: `<= ${bound}`,
+    pass: growth <= bound,
+    details: { bytesPerCall: growth / measured, earlyHeapBytes: early, lateHeapBytes: late },
+  });
+  return rows;
 }
