@@ -107,6 +107,9 @@ const OPENAI_METRIC_ATTRIBUTES = [
   sc.ATTR_OPENAI_RESPONSE_SYSTEM_FINGERPRINT,
 ] as const;
 
+/** The decision of every call made while governance is off (shared: decisions are not mutated). */
+const GOVERNANCE_OFF: Decision = { kind: 'skipped', reason: 'governance_off' };
+
 /** Operations whose output is messages (`gen_ai.output.messages`); others return vectors or media. */
 const OUTPUT_OPERATIONS: ReadonlySet<string> = new Set([
   sc.GEN_AI_OPERATION_CHAT,
@@ -131,6 +134,8 @@ export class GovernedCall {
   #lastChunkAt = 0;
   /** The GenAI metric attributes of a streamed call, built at its second chunk. */
   #chunkAttrs: Attributes | undefined;
+  /** The attributes of the decision a pre-check recorded last: the call's, when it is that one. */
+  #recorded: { decision: Decision; attrs: ReturnType<typeof decisionAttributes> } | undefined;
   /** The JSON of the body last checked, until the response: a retry sending it is not rechecked. */
   #checkedJson: string | undefined;
 
@@ -153,13 +158,12 @@ export class GovernedCall {
     };
     if (this.#model) this.#metricAttrs[sc.ATTR_GEN_AI_REQUEST_MODEL] = this.#model;
     const name = this.#model ? `${adapter.operation} ${this.#model}` : adapter.operation;
+    // Not governed: no decision will come, and the span says so from its start.
+    if (env.client === undefined) attributes[sc.ATTR_AXONFLOW_DECISION] = sc.DECISION_SKIPPED;
     this.span = env.tracer.startSpan(name, { kind: SpanKind.CLIENT, attributes }, origin.parent);
     this.context = trace.setSpan(origin.parent, this.span);
     const textLimit = Math.max(env.summaryChars, env.captureContent ? env.maxCaptureChars : 0);
     this.#record = new ResponseRecord(textLimit, env.captureContent);
-    if (env.client === undefined) {
-      this.span.setAttribute(sc.ATTR_AXONFLOW_DECISION, sc.DECISION_SKIPPED);
-    }
   }
 
   get ended(): boolean {
@@ -204,7 +208,7 @@ export class GovernedCall {
       if (this.#env.captureContent && this.#state.phase === 'pending') {
         this.#captureInput(this.#adapter.input(options.body), options.body);
       }
-      this.#state.decide({ kind: 'skipped', reason: 'governance_off' }, false);
+      this.#state.decide(GOVERNANCE_OFF, false);
       return;
     }
     const snapshot = snapshotBody(options.body, sent);
@@ -313,6 +317,7 @@ export class GovernedCall {
   #recordPreCheck(decision: Decision, preSpan: Span, started: number): Decision {
     try {
       const attrs = decisionAttributes(decision);
+      this.#recorded = { decision, attrs };
       preSpan.setAttributes(attrs.preCheck);
       const failure = decisionFailure(decision);
       if (failure !== undefined)
@@ -340,7 +345,10 @@ export class GovernedCall {
       (decisions[0] as Decision);
     this.#state.decide(decision, true);
     try {
-      this.span.setAttributes(decisionAttributes(decision).call);
+      const recorded = this.#recorded;
+      this.#recorded = undefined;
+      const attrs = recorded?.decision === decision ? recorded.attrs : decisionAttributes(decision);
+      this.span.setAttributes(attrs.call);
     } catch (err) {
       this.#env.diag.error('axonflow-otel: could not record the call decision', err);
     }
