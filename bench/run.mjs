@@ -44,6 +44,7 @@ const NEED_PEERS = [
   'ai-sdk.mjs',
   'google-genai.mjs',
   'google-genai-peers.mjs',
+  'startup.mjs',
 ];
 const COMPARED = ['uninstrumented', 'floor', 'tracing', 'cached', 'breaker'];
 

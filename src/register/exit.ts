@@ -12,13 +12,13 @@
  *   can be sent; what could not be delivered is counted on stderr with where it was going.
  */
 import { diag, trace } from '@opentelemetry/api';
-import type { NodeSDK } from '@opentelemetry/sdk-node';
 import type { AxonFlowClient } from '../client/client.js';
 import type { AxonFlowInstrumentation } from '../instrumentation/instrumentation.js';
 import { notice } from '../notices/index.js';
 import type { AxonFlowAuditSpanProcessor } from '../processor/processor.js';
 import type { DeliveryCountingExporter } from './delivery.js';
 import type { RegisterHandle } from './start.js';
+import type { StartedTelemetry } from './tracing.js';
 
 const SIGNALS = ['SIGTERM', 'SIGINT'] as const;
 /**
@@ -34,7 +34,8 @@ export interface ExitParts {
   instrumentation: AxonFlowInstrumentation;
   client: AxonFlowClient | undefined;
   auditProcessor: AxonFlowAuditSpanProcessor | undefined;
-  sdk?: NodeSDK;
+  /** The SDK that was started (its tracer provider, and NodeSDK's meter and logger providers). */
+  sdk?: StartedTelemetry;
   delivery?: DeliveryCountingExporter[];
   /** The flush budget (`AXONFLOW_EXIT_FLUSH_TIMEOUT_MS`). @default EXIT_FLUSH_BUDGET_MS */
   budgetMs?: number;

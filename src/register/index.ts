@@ -8,7 +8,11 @@ import { checkNodeVersion } from '../notices/node-version.js';
 
 if (checkNodeVersion()) {
   // Awaited (top-level await, ES module build only): Node waits for an `--import` preload, so
-  // the SDK is started before the app's first import.
+  // the SDK is started before the app's first import. The exporter the settings name is
+  // imported first, as an ES module, so the start finds it instead of requiring its CommonJS build.
   // @ts-ignore: the CommonJS build uses index-cjs.cts instead of this file
-  (await import('./start.js')).startFromEnv();
+  const { preloadFromEnv, startFromEnv } = await import('./start.js');
+  // @ts-ignore: as above
+  await preloadFromEnv();
+  startFromEnv();
 }

@@ -1,15 +1,20 @@
 /**
  * Starts governed tracing from the environment, the way `--require`/`--import
  * axonflow-otel/register` does: AxonFlowInstrumentation, the audit span processor and the
- * OpenTelemetry Node SDK with the exporters `OTEL_TRACES_EXPORTER` asks for, plus the final flush
- * on the app's own exit path (see `exit.ts`).
+ * OpenTelemetry SDK with the exporters `OTEL_TRACES_EXPORTER` asks for, plus the final flush on the
+ * app's own exit path (see `exit.ts`).
+ *
+ * Start-up cost is paid by every process the app starts, so only what the settings need is
+ * loaded: the tracer provider is built from the trace SDK's parts (`tracing.ts`), the one OTLP
+ * exporter the protocol names is required on demand, and `@opentelemetry/sdk-node` (every
+ * exporter of every signal) only when metrics or logs exporters are asked for.
  *
  * It never stops the app: an invalid setting is named on stderr with its fix and its default is
  * used. `OTEL_SDK_DISABLED=true` starts no SDK (no spans, no export) but calls are still governed
  * and audited; only `AXONFLOW_GOVERNANCE=off` turns the checks off.
  */
 import { isInternalThread } from 'node:worker_threads';
-import { trace } from '@opentelemetry/api';
+import { type TextMapPropagator, trace } from '@opentelemetry/api';
 import { registerInstrumentations } from '@opentelemetry/instrumentation';
 import {
   envDetector,
@@ -18,7 +23,7 @@ import {
   processDetector,
   type ResourceDetector,
 } from '@opentelemetry/resources';
-import { NodeSDK } from '@opentelemetry/sdk-node';
+import type { NodeSDK } from '@opentelemetry/sdk-node';
 import {
   AlwaysOffSampler,
   AlwaysOnSampler,
@@ -40,8 +45,14 @@ import { reportSettingProblems, tracesEndpoint } from '../settings/read.js';
 import type { Settings } from '../settings/variables.js';
 import { DeliveryCountingExporter } from './delivery.js';
 import { installExitPath } from './exit.js';
-import { registerEsmHook, requireModule } from './platform.js';
+import { preloadModules, registerEsmHook, requireModule } from './platform.js';
 import { type OtlpProtocol, type RegisterSettings, readRegisterSettings } from './settings.js';
+import {
+  diagLoggerFromEnv,
+  propagatorFromEnv,
+  type StartedTelemetry,
+  startTracing,
+} from './tracing.js';
 
 export interface RegisterHandle {
   instrumentation: AxonFlowInstrumentation;
@@ -55,16 +66,47 @@ const STARTED = Symbol.for('axonflow-otel.register.started');
 
 type ExporterModule = { OTLPTraceExporter: new () => SpanExporter };
 
+const NODE_SDK = '@opentelemetry/sdk-node';
+
+function exporterModule(protocol: OtlpProtocol): string {
+  return protocol === 'grpc'
+    ? '@opentelemetry/exporter-trace-otlp-grpc'
+    : protocol === 'http/json'
+      ? '@opentelemetry/exporter-trace-otlp-http'
+      : '@opentelemetry/exporter-trace-otlp-proto';
+}
+
 function otlpExporter(protocol: OtlpProtocol): SpanExporter {
-  // Loaded on demand (the gRPC one is heavy). Each exporter reads
-  // OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT / HEADERS / TIMEOUT itself.
-  const name =
-    protocol === 'grpc'
-      ? '@opentelemetry/exporter-trace-otlp-grpc'
-      : protocol === 'http/json'
-        ? '@opentelemetry/exporter-trace-otlp-http'
-        : '@opentelemetry/exporter-trace-otlp-proto';
-  return new (requireModule<ExporterModule>(name).OTLPTraceExporter)();
+  // Loaded on demand: only the protocol's own exporter (the gRPC one is heavy). Each exporter
+  // reads OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT / HEADERS / TIMEOUT itself.
+  return new (requireModule<ExporterModule>(exporterModule(protocol)).OTLPTraceExporter)();
+}
+
+/** Metrics or logs exporters asked for: those are NodeSDK's to build from the environment. */
+function needsNodeSdk(settings: RegisterSettings): boolean {
+  return settings.metricsRequested || settings.logsRequested;
+}
+
+/**
+ * The ES module entry's first step: imports, as ES modules, the optional modules the start will
+ * load for these settings (see `preloadModules`). Nothing when the start will not run them.
+ */
+export async function preloadFromEnv(
+  env: Record<string, string | undefined> = process.env,
+): Promise<void> {
+  if (isInternalThread || (globalThis as Record<symbol, unknown>)[STARTED]) return;
+  let names: string[];
+  try {
+    const settings = readRegisterSettings(env);
+    if (settings.sdkDisabled || hasRegisteredProvider()) return;
+    names = settings.tracesExporters
+      .filter(kind => kind !== 'console')
+      .map(() => exporterModule(settings.protocol));
+    if (needsNodeSdk(settings)) names.push(NODE_SDK);
+  } catch {
+    return; // The start reads the settings again and reports.
+  }
+  await preloadModules([...new Set(names)]);
 }
 
 function batch(exporter: SpanExporter, s: Settings): SpanProcessor {
@@ -148,10 +190,22 @@ function start(env: Record<string, string | undefined>): RegisterHandle | undefi
       ...(client ? { client } : {}),
     });
     const joinExisting = !settings.sdkDisabled && hasRegisteredProvider();
-    // Exporters are loaded before the ESM hook is registered: a synchronous require() made
-    // after module.register() can fail inside Node's hook machinery ("resolveSync() is not
-    // implemented").
+    // Exporters (and whatever else the SDK start requires on demand) are loaded before the ESM
+    // hook is registered: a synchronous require() made after module.register() can fail inside
+    // Node's hook machinery ("resolveSync() is not implemented").
     const exporters = joinExisting || settings.sdkDisabled ? undefined : exportProcessors(settings);
+    const withNodeSdk = needsNodeSdk(settings);
+    const NodeSdk =
+      exporters && withNodeSdk
+        ? requireModule<typeof import('@opentelemetry/sdk-node')>(NODE_SDK).NodeSDK
+        : undefined;
+    let propagator: TextMapPropagator | null = null;
+    if (exporters && !withNodeSdk) {
+      // OTEL_LOG_LEVEL first, so that a warning about OTEL_PROPAGATORS is shown (NodeSDK sets
+      // the logger in its constructor, after the exporters were made and before the rest).
+      diagLoggerFromEnv();
+      propagator = propagatorFromEnv();
+    }
     registerEsmHook(providers.flatMap(p => PROVIDER_MODULES[p]));
     const auditProcessor =
       client && settings.components.has('axonflow-audit')
@@ -187,15 +241,30 @@ function start(env: Record<string, string | undefined>): RegisterHandle | undefi
       });
     }
 
-    const sdk = new NodeSDK({
-      instrumentations: [instrumentation],
-      spanProcessors: [...exporters.processors, ...(auditProcessor ? [auditProcessor] : [])],
-      sampler: sampler(settings.all),
-      resourceDetectors: [envDetector, hostDetector, osDetector, processWithoutArgs],
-      ...(settings.metricsRequested ? {} : { metricReaders: [] }),
-      ...(settings.logsRequested ? {} : { logRecordProcessors: [] }),
-    });
-    sdk.start();
+    const spanProcessors = [...exporters.processors, ...(auditProcessor ? [auditProcessor] : [])];
+    const resourceDetectors = [envDetector, hostDetector, osDetector, processWithoutArgs];
+    let sdk: StartedTelemetry;
+    if (NodeSdk) {
+      // Metrics or logs exporters asked for: NodeSDK builds those from the environment.
+      const nodeSdk: NodeSDK = new NodeSdk({
+        instrumentations: [instrumentation],
+        spanProcessors,
+        sampler: sampler(settings.all),
+        resourceDetectors,
+        ...(settings.metricsRequested ? {} : { metricReaders: [] }),
+        ...(settings.logsRequested ? {} : { logRecordProcessors: [] }),
+      });
+      nodeSdk.start();
+      sdk = nodeSdk;
+    } else {
+      sdk = startTracing({
+        instrumentations: [instrumentation],
+        spanProcessors,
+        sampler: sampler(settings.all),
+        resourceDetectors,
+        propagator,
+      });
+    }
     return installExitPath({
       instrumentation,
       client,
