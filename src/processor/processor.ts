@@ -7,10 +7,13 @@
  * over out of band, see `src/audit/`) and puts it in a bounded queue; a full queue drops the newest
  * record and counts it; sending starts after `scheduledDelayMillis` or once `maxExportBatchSize`
  * records wait, on an `unref()`'d timer; the agent is called with tracing suppressed. Unlike the
- * BatchSpanProcessor it sends one request per record (the audit API takes one), a few at a time,
- * and retries unavailability (5xx, 429, network, timeout, invalid reply) with exponential backoff
- * and full jitter (`client/backoff.ts`) within `exportTimeoutMillis`, because an audit record lost to a restart of the agent
- * is a gap in the audit trail, not a missing trace.
+ * BatchSpanProcessor it sends one request per record (the audit API takes one, and has no batch
+ * endpoint), as many at a time as the agent keeps up with (`limit.ts`: AIMD between
+ * `minConcurrency` and `concurrency`, growing while records wait and latency holds, halving on
+ * overload), over the client's kept-alive connections, and retries unavailability (5xx, 429,
+ * network, timeout, invalid reply) with exponential backoff and full jitter (`client/backoff.ts`)
+ * within `exportTimeoutMillis`, because an audit record lost to a restart of the agent is a gap in
+ * the audit trail, not a missing trace.
  *
  * Nothing here throws into the app: failures are counted (`stats()`, `axonflow.audit.*` counters)
  * and reported through `diag`, at most once per interval.
@@ -49,6 +52,7 @@ import {
 } from '../client/errors/index.js';
 import type { AuditLLMCallRequest, AuditResult } from '../client/types.js';
 import { PACKAGE_NAME, PACKAGE_VERSION } from '../client/version.js';
+import { ConcurrencyLimit } from './limit.js';
 import { RateLimitedReport } from './reporter.js';
 import { RingBuffer } from './ring-buffer.js';
 import {
@@ -80,9 +84,15 @@ const DEFAULT_MAX_QUEUE_SIZE = 2048;
 const DEFAULT_MAX_EXPORT_BATCH_SIZE = 512;
 const DEFAULT_SCHEDULED_DELAY_MILLIS = 200;
 const DEFAULT_EXPORT_TIMEOUT_MILLIS = 30_000;
-const DEFAULT_CONCURRENCY = 8;
+/** Cap of the adaptive concurrency: half the client's connection pool (256 by default). */
+const DEFAULT_CONCURRENCY = 128;
+/** Where the adaptive concurrency starts and the least it backs off to. */
+const DEFAULT_MIN_CONCURRENCY = 8;
 /** Longest delay `setTimeout` honours; larger values fire after 1 ms. */
 const MAX_TIMER_MILLIS = 2 ** 31 - 1;
+
+/** Errors that mean the agent is overloaded or unreachable: the concurrency backs off. */
+const OVERLOAD_CODES: ReadonlySet<string> = new Set([ErrorCode.UNAVAILABLE, ErrorCode.TIMEOUT]);
 
 /**
  * Retry delays (`backoffDelay`): the first below 100 ms, the ceiling doubled for each further
@@ -136,7 +146,7 @@ export class AxonFlowAuditSpanProcessor implements SpanProcessor {
   readonly #maxExportBatchSize: number;
   readonly #scheduledDelayMillis: number;
   readonly #exportTimeoutMillis: number;
-  readonly #concurrency: number;
+  readonly #limit: ConcurrencyLimit;
   readonly #tracerProvider: TracerProvider | undefined;
   #tracer: Tracer | undefined;
   readonly #meterProvider: MeterProvider | undefined;
@@ -216,7 +226,20 @@ export class AxonFlowAuditSpanProcessor implements SpanProcessor {
       DEFAULT_EXPORT_TIMEOUT_MILLIS,
       1,
     );
-    this.#concurrency = integer('concurrency', config.concurrency, DEFAULT_CONCURRENCY);
+    const concurrency = integer('concurrency', config.concurrency, DEFAULT_CONCURRENCY);
+    let minConcurrency: number;
+    if (config.minConcurrency === undefined) {
+      minConcurrency = Math.min(DEFAULT_MIN_CONCURRENCY, concurrency);
+    } else {
+      minConcurrency = integer('minConcurrency', config.minConcurrency, DEFAULT_MIN_CONCURRENCY);
+      if (minConcurrency > concurrency) {
+        throw new ConfigError(
+          'minConcurrency',
+          `minConcurrency (${minConcurrency}) must not exceed concurrency (${concurrency})`,
+        );
+      }
+    }
+    this.#limit = new ConcurrencyLimit(minConcurrency, concurrency);
     if (
       config.tracerProvider !== undefined &&
       typeof config.tracerProvider?.getTracer !== 'function'
@@ -330,6 +353,7 @@ export class AxonFlowAuditSpanProcessor implements SpanProcessor {
   stats(): AuditProcessorStats {
     return {
       queued: this.#queue.size,
+      concurrency: this.#limit.current,
       inFlight: this.#inFlight.size,
       exported: this.#exported,
       dropped: this.#dropped,
@@ -346,7 +370,7 @@ export class AxonFlowAuditSpanProcessor implements SpanProcessor {
         this.#kickPending = true;
         setImmediate(this.#kick).unref();
       }
-    } else if (this.#timer === undefined && this.#workers < this.#concurrency) {
+    } else if (this.#timer === undefined && this.#workers < this.#limit.current) {
       // Also while some records are being sent: a record waiting to retry must not hold up the
       // ones behind it when there is room for more sends.
       this.#timer = setTimeout(this.#onTimer, this.#scheduledDelayMillis);
@@ -364,13 +388,13 @@ export class AxonFlowAuditSpanProcessor implements SpanProcessor {
     this.#pump();
   };
 
-  /** Starts workers, up to `concurrency`, that send records until the queue is empty. */
+  /** Starts workers, up to the current limit, that send records until the queue is empty. */
   #pump(): void {
     if (this.#timer !== undefined) {
       clearTimeout(this.#timer);
       this.#timer = undefined;
     }
-    const start = Math.min(this.#concurrency - this.#workers, this.#queue.size);
+    const start = Math.min(this.#limit.current - this.#workers, this.#queue.size);
     if (start <= 0) return;
     try {
       // Workers must not run in (or keep alive) whatever context the app ended its span in.
@@ -383,15 +407,17 @@ export class AxonFlowAuditSpanProcessor implements SpanProcessor {
   }
 
   #startWorkers(count: number): void {
-    for (let i = 0; i < count; i++) {
-      this.#workers++;
-      void this.#work();
-    }
+    // All counted first: each one's first send sees how many senders there are.
+    this.#workers += count;
+    for (let i = 0; i < count; i++) void this.#work();
   }
 
   async #work(): Promise<void> {
     try {
-      for (let rec = this.#queue.shift(); rec !== undefined; rec = this.#queue.shift()) {
+      // A worker beyond the limit (it was just cut) retires instead of taking the next record.
+      while (this.#workers <= this.#limit.current) {
+        const rec = this.#queue.shift();
+        if (rec === undefined) break;
         this.#inFlight.add(rec.seq);
         try {
           await this.#send(rec);
@@ -401,6 +427,8 @@ export class AxonFlowAuditSpanProcessor implements SpanProcessor {
           this.#inFlight.delete(rec.seq);
           if (this.#flushWaiters.length > 0) this.#settleFlushWaiters();
         }
+        // The limit may have grown with this send: the backlog gets the new senders now.
+        if (this.#workers < this.#limit.current && this.#queue.size > 0) this.#pump();
       }
     } finally {
       this.#workers--;
@@ -459,6 +487,10 @@ export class AxonFlowAuditSpanProcessor implements SpanProcessor {
     let result: AuditResult | undefined;
     for (;;) {
       attempts++;
+      const ordinal = this.#limit.start();
+      // Whether every sender allowed was busy when this one started: only then can more help.
+      const full = this.#workers >= this.#limit.current;
+      const startedAt = performance.now();
       try {
         // One attempt, bounded by the client's own deadline (`timeoutMs`, AXONFLOW_TIMEOUT_MS);
         // retrying is decided here, within the record's budget. No abort signal is passed: an
@@ -474,9 +506,14 @@ export class AxonFlowAuditSpanProcessor implements SpanProcessor {
             retry: false,
           },
         );
+        const now = performance.now();
+        this.#limit.onAnswer(now - startedAt, full && this.#queue.size > 0, now);
         break;
       } catch (err) {
-        if (!this.#stopped && RETRYABLE_CODES.has(errorCode(err) ?? '')) {
+        const code = errorCode(err) ?? '';
+        // Anything else (a rejection, an unreadable reply) is an agent that answered: no signal.
+        if (OVERLOAD_CODES.has(code)) this.#limit.onOverload(ordinal);
+        if (!this.#stopped && RETRYABLE_CODES.has(code)) {
           const left = Math.min(deadline, this.#stopAt) - performance.now() - MIN_ATTEMPT_MS;
           const wait = Math.min(backoffDelay(attempts, BACKOFF), left);
           if (wait >= 0) {

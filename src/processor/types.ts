@@ -56,11 +56,33 @@ export interface AxonFlowAuditSpanProcessorConfig {
    */
   exportTimeoutMillis?: number;
   /**
-   * Most records sent at the same time. Each one in flight holds one of the client's kept-alive
-   * connections (16 by default), so 8 keeps up with a loopback or LAN agent while leaving
-   * connections free for pre-checks, which are on the app's hot path. @default 8
+   * Most records sent at the same time: the cap of the adaptive concurrency (AIMD). The processor
+   * starts at `minConcurrency` and, while every sender is busy, records wait in the queue and the
+   * agent answers about as fast as it did (smoothed latency at most 1.5 times its fastest recent
+   * answer), adds senders: one per answer (doubling per round trip) until latency starts to grow,
+   * then one per round trip. Overload (5xx, 429, network errors, timeouts, an open breaker) halves
+   * the number, not below `minConcurrency`, at most once per round of sends. Throughput is about
+   * the number of senders divided by the agent's round trip: 128 keep up with about 2,500
+   * records/s from an agent 50 ms away; on loopback a few senders saturate the CPU, latency grows
+   * first, and the number stays low.
+   *
+   * Interactions and cost: each record in flight holds one of the client's kept-alive connections
+   * (`connections`, `AXONFLOW_CONNECTIONS`, 256 by default) for a round trip, and pre-checks, on
+   * the app's hot path, share that pool; the default is half of it, so pre-checks always keep the
+   * other half. With fewer connections, keep this at most half of them. Memory is bounded by the
+   * queue (`maxQueueSize`) plus these records; the limit only grows while records wait, so an
+   * agent that keeps up never sees more than the app's rate times its round trip.
+   * Must be at least `minConcurrency`. @default 128
    */
   concurrency?: number;
+  /**
+   * Records sent at the same time when sending starts, and the fewest the processor backs off to
+   * on overload: a record waiting to retry holds one of these, so at least this many others can
+   * be sent meanwhile. Setting it equal to `concurrency` turns the adaptation off (a fixed number
+   * of senders). Must not exceed `concurrency`; when left unset it is lowered to `concurrency` if
+   * needed. @default 8
+   */
+  minConcurrency?: number;
   /**
    * Where the `axonflow.audit` spans go (one per record, a child of the call's span). Its tracer
    * is taken when the first record is sent, so this may be a provider that lists this processor
@@ -80,6 +102,8 @@ export interface AxonFlowAuditSpanProcessorConfig {
 export interface AuditProcessorStats {
   /** Records waiting in the queue. */
   queued: number;
+  /** Records the processor may send at the same time now (adaptive, see `concurrency`). */
+  concurrency: number;
   /** Records being sent (or waiting between retries). */
   inFlight: number;
   /** Records the agent accepted. */

@@ -85,6 +85,7 @@ describe('delivery', () => {
     });
     expect(h.processor.stats()).toEqual({
       queued: 0,
+      concurrency: 8,
       inFlight: 0,
       exported: 1,
       dropped: 0,
@@ -509,6 +510,7 @@ describe('forceFlush and shutdown', () => {
     expect(ids.size).toBe(1000);
     expect(h.processor.stats()).toEqual({
       queued: 0,
+      concurrency: expect.any(Number),
       inFlight: 0,
       exported: 1000,
       dropped: 0,
@@ -647,6 +649,7 @@ describe('never throws into the app', () => {
     expect(agent.count()).toBe(0);
     expect(h.processor.stats()).toEqual({
       queued: 0,
+      concurrency: 8,
       inFlight: 0,
       exported: 0,
       dropped: 0,

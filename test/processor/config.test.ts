@@ -25,6 +25,7 @@ describe('configuration', () => {
     const p = new AxonFlowAuditSpanProcessor();
     expect(p.stats()).toEqual({
       queued: 0,
+      concurrency: 8,
       inFlight: 0,
       exported: 0,
       dropped: 0,
@@ -43,6 +44,8 @@ describe('configuration', () => {
     ['maxExportBatchSize', -1],
     ['concurrency', 0],
     ['concurrency', Number.POSITIVE_INFINITY],
+    ['minConcurrency', 0],
+    ['minConcurrency', 2.5],
     ['scheduledDelayMillis', -1],
     ['scheduledDelayMillis', 2 ** 31],
     ['exportTimeoutMillis', 0],
@@ -61,6 +64,18 @@ describe('configuration', () => {
     const err = configError({ maxQueueSize: 100, maxExportBatchSize: 101 });
     expect(err.setting).toBe('maxExportBatchSize');
     expect(err.message).toContain('maxQueueSize (100)');
+  });
+
+  it('rejects a minConcurrency above concurrency', () => {
+    const err = configError({ concurrency: 4, minConcurrency: 5 });
+    expect(err.setting).toBe('minConcurrency');
+    expect(err.message).toContain('concurrency (4)');
+  });
+
+  it('lowers the default minConcurrency to a small concurrency', async () => {
+    const p = new AxonFlowAuditSpanProcessor({ concurrency: 3 });
+    expect(p.stats().concurrency).toBe(3);
+    await p.shutdown();
   });
 
   it('lowers the default batch size to a small queue, so a full queue starts sending', async () => {
