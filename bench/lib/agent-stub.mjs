@@ -1,14 +1,19 @@
 // A minimal AxonFlow agent for the benchmarks, run in a process of its own so that it does not
 // share the measured process's event loop: it approves every pre-check (a fresh context id, valid
-// for an hour), accepts every audit, and answers /health; under `/hang/` it never answers. Keep-alive outlives the pauses between
+// for an hour), accepts every audit, and answers /health; under `/hang/` it never answers; under
+// `/delay/<ms>/` it answers after that many milliseconds (an agent with its own latency, for the
+// burst rows; every other path answers at once, as before). Keep-alive outlives the pauses between
 // rounds, so a round never pays for a new connection. Prints `{"port": N}` once listening; exits
 // when its stdin closes.
 import { createServer } from 'node:http';
+
+const DELAY = /^\/delay\/(\d+)\//;
 
 let contexts = 0;
 const server = createServer((req, res) => {
   // `/hang/…`: accept the request and never answer (a hung agent).
   if (req.url.startsWith('/hang/')) return;
+  const delayMs = Number(DELAY.exec(req.url)?.[1] ?? 0);
   const chunks = [];
   req.on('data', chunk => chunks.push(chunk));
   req.on('end', () => {
@@ -32,17 +37,23 @@ const server = createServer((req, res) => {
       status = 404;
       body = JSON.stringify({ success: false, error: 'not found' });
     }
-    res.writeHead(status, {
-      'content-type': 'application/json',
-      'content-length': Buffer.byteLength(body),
-    });
-    res.end(body);
+    const answer = () => {
+      res.writeHead(status, {
+        'content-type': 'application/json',
+        'content-length': Buffer.byteLength(body),
+      });
+      res.end(body);
+    };
+    if (delayMs > 0) setTimeout(answer, delayMs);
+    else answer();
   });
 });
 server.keepAliveTimeout = 600_000;
 server.headersTimeout = 0;
 server.requestTimeout = 0;
-server.listen(0, '127.0.0.1', () => {
+// A burst opens hundreds of connections at once: a backlog as deep as a production server's
+// (Node's default is 511), so that a connect is not dropped and retried a second later.
+server.listen({ port: 0, host: '127.0.0.1', backlog: 4096 }, () => {
   process.stdout.write(`${JSON.stringify({ port: server.address().port })}\n`);
 });
 process.stdin.on('end', () => {

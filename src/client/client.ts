@@ -60,7 +60,14 @@ import {
   readBlockedClientResponse,
   readPreCheckReply,
 } from './reply.js';
-import { type AgentReply, AgentTransport, JsonText, QUEUE_TIMEOUT } from './transport.js';
+import {
+  type AgentReply,
+  AgentTransport,
+  Deadline,
+  type DeadlineListener,
+  JsonText,
+  QUEUE_TIMEOUT,
+} from './transport.js';
 import type {
   AuditLLMCallRequest,
   AuditResult,
@@ -145,9 +152,65 @@ interface Peeked extends PreparedPreCheck {
   dataSources: string[] | undefined;
 }
 
-/** When the call's first attempt was written to a connection: its deadline runs from then. */
-interface AgentClock {
-  dispatchedAt: number | undefined;
+/**
+ * The deadline of one call (all its attempts). Waiting for a free connection is our queue, not
+ * the agent: the agent's `timeoutMs` starts when the first attempt is written to a connection,
+ * and a wait for one is bounded on its own (`max(queueTimeoutMs, timeoutMs)` from the call's
+ * start). One timer at a time, cleared when the call ends (an AbortSignal.timeout's timer would
+ * outlive the call). The queue timer is only armed when a request does wait: a free connection
+ * takes it synchronously, and the common call then costs a single timer.
+ */
+class CallDeadline extends Deadline {
+  /** When the call's first attempt was written to a connection. */
+  dispatchedAt: number | undefined = undefined;
+  readonly #queueMs: number;
+  readonly #agentMs: number;
+  #timer: ReturnType<typeof setTimeout> | undefined = undefined;
+  #signal: AbortSignal | undefined = undefined;
+
+  constructor(queueMs: number, agentMs: number, signal: AbortSignal | undefined) {
+    super();
+    this.#queueMs = queueMs;
+    this.#agentMs = agentMs;
+    if (signal) {
+      if (signal.aborted) this.abort(signal.reason);
+      else {
+        this.#signal = signal;
+        signal.addEventListener('abort', this, { once: true });
+      }
+    }
+  }
+
+  /** The caller's signal aborted (this object is its listener: no closure per call). */
+  handleEvent(): void {
+    this.abort(this.#signal?.reason);
+  }
+
+  override queued(): void {
+    if (this.dispatchedAt === undefined && this.#timer === undefined && !this.aborted)
+      this.#timer = setTimeout(queueExpired, this.#queueMs, this);
+  }
+
+  override dispatched(): void {
+    if (this.dispatchedAt !== undefined) return;
+    this.dispatchedAt = performance.now();
+    clearTimeout(this.#timer);
+    this.#timer = setTimeout(agentExpired, this.#agentMs, this);
+  }
+
+  /** The call is over: no timer or listener outlives it. */
+  end(): void {
+    clearTimeout(this.#timer);
+    this.#signal?.removeEventListener('abort', this);
+  }
+}
+
+function queueExpired(deadline: CallDeadline): void {
+  deadline.abort(QUEUE_TIMEOUT);
+}
+
+function agentExpired(deadline: CallDeadline): void {
+  deadline.abort();
 }
 
 interface CallSpec {
@@ -853,40 +916,22 @@ export class AxonFlowClient {
         'circuit breaker open after repeated agent failures',
       );
     }
-    // Waiting for a free connection is our queue, not the agent: the call's deadline starts when
-    // its first attempt is written to a connection, and the wait before is bounded on its own.
-    // One timer of each per call, cleared when the call ends (AbortSignal.timeout's timer would
-    // outlive it and cost a DOMException when it fires later).
-    const controller = new AbortController();
-    const clock: AgentClock = { dispatchedAt: undefined };
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const queueTimer = setTimeout(
-      () => controller.abort(QUEUE_TIMEOUT),
+    const deadline = new CallDeadline(
       Math.max(this.#cfg.queueTimeoutMs, spec.timeoutMs),
+      spec.timeoutMs,
+      spec.signal,
     );
-    const onDispatched = () => {
-      if (clock.dispatchedAt !== undefined) return;
-      clock.dispatchedAt = performance.now();
-      clearTimeout(queueTimer);
-      timer = setTimeout(() => controller.abort(), spec.timeoutMs);
-    };
-    const deadline = spec.signal
-      ? AbortSignal.any([controller.signal, spec.signal])
-      : controller.signal;
     try {
-      return await this.#attempts(spec, interpret, deadline, clock, onDispatched);
+      return await this.#attempts(spec, interpret, deadline);
     } finally {
-      clearTimeout(queueTimer);
-      clearTimeout(timer);
+      deadline.end();
     }
   }
 
   async #attempts<T>(
     spec: CallSpec,
     interpret: (reply: AgentReply) => T,
-    deadline: AbortSignal,
-    clock: AgentClock,
-    onDispatched: () => void,
+    deadline: CallDeadline,
   ): Promise<T> {
     const breaker = this.#breaker;
     const attempts = spec.idempotent && this.#cfg.retry.enabled ? this.#cfg.retry.maxAttempts : 1;
@@ -898,7 +943,6 @@ export class AxonFlowClient {
           spec.body,
           deadline,
           spec.timeoutMs,
-          onDispatched,
         );
         const result = interpret(reply);
         breaker?.onSuccess();
@@ -910,7 +954,7 @@ export class AxonFlowClient {
           unavailable !== undefined &&
           unavailable !== 'circuit_open' &&
           unavailable !== 'queue_timeout';
-        const spent = performance.now() - (clock.dispatchedAt ?? performance.now());
+        const spent = performance.now() - (deadline.dispatchedAt ?? performance.now());
         const remaining = spec.timeoutMs - spent;
         if (retryable && attempt < attempts && !deadline.aborted) {
           const delay = Math.round(
@@ -1230,14 +1274,16 @@ function mapExecution(wire: z.infer<typeof PlanExecutionResponseSchema>): PlanEx
   };
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
+/** Waits `ms`, or less when the deadline passes first. */
+function sleep(ms: number, deadline: Deadline): Promise<void> {
   return new Promise(resolve => {
     const timer = setTimeout(done, ms);
+    const listener: DeadlineListener = { onDeadline: done };
     function done() {
       clearTimeout(timer);
-      signal.removeEventListener('abort', done);
+      deadline.unlisten(listener);
       resolve();
     }
-    signal.addEventListener('abort', done, { once: true });
+    deadline.listen(listener);
   });
 }

@@ -104,11 +104,22 @@ export interface AxonFlowClientConfig {
    */
   maxResponseBytes?: number;
   /**
-   * Most keep-alive connections to the agent. A burst of calls beyond it waits for a free
-   * connection; that wait is ours, not the agent's, so it does not count against `timeoutMs`
-   * (see `queueTimeoutMs`). Each connection is one socket on the agent's side. Streamed proxy
+   * Most keep-alive connections to the agent. Over HTTP/1.1 a connection carries one request at a
+   * time, so this is how many calls can be at the agent at once: a burst of up to this many
+   * concurrent pre-checks takes one agent round trip, and calls beyond it wait for a free
+   * connection, a full round trip each time the pool turns over. That wait is ours, not the
+   * agent's, so it does not count against `timeoutMs` (see `queueTimeoutMs`). Connections are
+   * opened on demand and closed after 30 s idle, so a quiet app holds few.
+   *
+   * The default takes a burst of 500 distinct pre-checks in one round (about 6 KB of heap per
+   * open connection). It is bounded because every request in flight is also ours to read in time:
+   * the deadline runs from dispatch, and with 1024 in flight a busy process read hundreds of
+   * replies too late (4 to 13 % of a 2,000-call burst timed out where 512 and 256 had none), and
+   * because each connection is a socket and a concurrent request on the agent's side. The audit
+   * processor shares the pool (see its `concurrency`). An https agent that speaks HTTP/2 is used
+   * over it (undici negotiates it by ALPN), with many requests per connection. Streamed proxy
    * calls (`proxyLLMCallStream`) have a pool of their own, with the same bound, made on the first
-   * stream. @default 256 (`AXONFLOW_CONNECTIONS`)
+   * stream. @default 512 (`AXONFLOW_CONNECTIONS`)
    */
   connections?: number;
   /**
@@ -301,7 +312,7 @@ export function resolveConfig(config: AxonFlowClientConfig): ResolvedConfig {
     timeoutMs: deadline('timeoutMs', config.timeoutMs, 1000),
     requestTimeoutMs: deadline('requestTimeoutMs', config.requestTimeoutMs, 30_000),
     maxResponseBytes: positive('maxResponseBytes', config.maxResponseBytes, 1024 * 1024),
-    connections: positive('connections', config.connections, 256),
+    connections: positive('connections', config.connections, 512),
     queueTimeoutMs: deadline('queueTimeoutMs', config.queueTimeoutMs, 10_000),
     cache: {
       enabled: config.cache?.enabled ?? true,

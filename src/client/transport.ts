@@ -13,10 +13,15 @@
  *
  * Requests run with OpenTelemetry tracing suppressed, so an app that also uses the HTTP or undici
  * instrumentations does not get a span (or a loop) for our own calls to the agent.
+ *
+ * A single reply is read by a dispatch handler of our own (`ReplyHandler`) rather than through
+ * `Pool.request`: no body stream, no async iteration, no abort-signal listener inside undici. The
+ * pre-check sits on the app's request path, and those layers were most of our cost per call.
+ * The deadline is a `Deadline`, which tells the one request in flight when it passes.
  */
 import { Socket } from 'node:net';
-import { type Context, context, propagation } from '@opentelemetry/api';
-import { suppressTracing, unsuppressTracing } from '@opentelemetry/core';
+import { type Context, context, propagation, ROOT_CONTEXT } from '@opentelemetry/api';
+import { isTracingSuppressed, suppressTracing, unsuppressTracing } from '@opentelemetry/core';
 import secureJson from 'secure-json-parse';
 import { buildConnector, type Dispatcher, Pool } from 'undici';
 import {
@@ -49,47 +54,64 @@ export class JsonText {
 /** Abort reason of a call that waited too long for a free connection (see `queueTimeoutMs`). */
 export const QUEUE_TIMEOUT = Symbol('axonflow.queue-timeout');
 
-/** Request option read by `onDispatched`: called when the request is written to a connection. */
-interface DispatchNotice {
-  onDispatched?: () => void;
+/** Told when a call's deadline passes (the request in flight, or the pause between attempts). */
+export interface DeadlineListener {
+  onDeadline(reason: unknown): void;
 }
 
 /**
- * undici interceptor that tells the caller when its request leaves the pool's queue and is
- * written to a connection (the handler's `onRequestStart`), so that a call's deadline can measure
- * the agent rather than our own queue.
+ * A call's deadline: aborted once, with a reason, and telling the one listener set at the time
+ * (a call makes one request, or waits between two, at a time). An AbortSignal would do, but
+ * costs an EventTarget per call and a listener registration per request on the hot path.
+ *
+ * The transport calls `dispatched` when a request is written to a connection and `queued` when
+ * it had to wait for one, so that a subclass can measure the agent rather than our own queue.
  */
-function dispatchNotice(dispatch: Dispatcher['dispatch']): Dispatcher['dispatch'] {
-  return (opts, handler) => {
-    const onDispatched = (opts as DispatchNotice).onDispatched;
-    if (onDispatched === undefined) return dispatch(opts, handler);
-    return dispatch(opts, {
-      ...handlerMethods(handler),
-      onRequestStart(controller, context) {
-        onDispatched();
-        return handler.onRequestStart?.(controller, context);
-      },
-    });
-  };
+export class Deadline {
+  aborted = false;
+  reason: unknown = undefined;
+  #listener: DeadlineListener | undefined = undefined;
+
+  abort(reason: unknown = new DOMException('This operation was aborted', 'AbortError')): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    this.reason = reason;
+    const listener = this.#listener;
+    this.#listener = undefined;
+    listener?.onDeadline(reason);
+  }
+
+  /** Sets the listener; called at once when the deadline has already passed. */
+  listen(listener: DeadlineListener): void {
+    if (this.aborted) listener.onDeadline(this.reason);
+    else this.#listener = listener;
+  }
+
+  unlisten(listener: DeadlineListener): void {
+    if (this.#listener === listener) this.#listener = undefined;
+  }
+
+  /** A request of the call was written to a connection. */
+  dispatched(): void {}
+
+  /** A request of the call waits in the pool's queue for a connection. */
+  queued(): void {}
+
+  /** A deadline that follows `signal` (`detach` stops following it). */
+  static of(signal: AbortSignal): { deadline: Deadline; detach: () => void } {
+    const deadline = new Deadline();
+    if (signal.aborted) {
+      deadline.abort(signal.reason);
+      return { deadline, detach: () => undefined };
+    }
+    const onAbort = () => deadline.abort(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    return { deadline, detach: () => signal.removeEventListener('abort', onAbort) };
+  }
 }
 
-/** The handler's callbacks, bound, so one can be replaced and the rest forwarded. */
-function handlerMethods(handler: Dispatcher.DispatchHandler): Dispatcher.DispatchHandler {
-  const forwarded: Record<string, unknown> = {};
-  for (const name of [
-    'onRequestStart',
-    'onRequestUpgrade',
-    'onResponseStart',
-    'onResponseData',
-    'onResponseEnd',
-    'onResponseError',
-    'onRequestSent',
-  ] as const) {
-    const method = handler[name as keyof Dispatcher.DispatchHandler];
-    if (typeof method === 'function') forwarded[name] = method.bind(handler);
-  }
-  return forwarded as Dispatcher.DispatchHandler;
-}
+/** The root context with tracing suppressed: made once, it is the usual one outside any span. */
+const SUPPRESSED_ROOT = suppressTracing(ROOT_CONTEXT);
 
 /** Trace context headers a request may carry to the agent; baggage stays in the app. */
 const TRACE_HEADERS = ['traceparent', 'tracestate'];
@@ -146,78 +168,62 @@ export class AgentTransport {
     method: 'GET' | 'POST',
     path: string,
     body: unknown,
-    deadline: AbortSignal,
+    deadline: Deadline | AbortSignal,
     timeoutMs: number,
     onDispatched?: () => void,
-  ) {
-    // Trace context first, from the caller's context (the pre-check or audit span, whose caller
-    // may already have suppressed tracing), then tracing suppressed, so that an HTTP or undici
-    // instrumentation neither traces the call nor injects a second `traceparent`.
-    const headers = withTraceContext(this.#headers, unsuppressTracing(context.active()));
-    return context.with(suppressTracing(context.active()), () =>
-      this.#send(method, path, body, deadline, timeoutMs, onDispatched, headers),
-    );
-  }
-
-  async #send(
-    method: 'GET' | 'POST',
-    path: string,
-    body: unknown,
-    deadline: AbortSignal,
-    timeoutMs: number,
-    onDispatched: (() => void) | undefined,
-    headers: Record<string, string>,
   ): Promise<AgentReply> {
-    // Set when the headers arrive, before any body byte can go over the cap.
-    let status = 0;
-    const chunks: Buffer[] = [];
-    try {
-      const res = await this.#pool.request({
-        method,
-        path: this.#basePath + path,
-        headers,
-        body:
-          body === undefined ? null : body instanceof JsonText ? body.text : JSON.stringify(body),
-        signal: deadline,
-        ...(onDispatched ? { onDispatched } : {}),
-      } as Dispatcher.RequestOptions);
-      status = res.statusCode;
-      const declared = Number(res.headers['content-length']);
-      if (declared > this.#maxBytes) {
-        res.body.destroy();
-        throw new InvalidResponseError(
-          `AxonFlow agent reply too large (${declared} bytes > ${this.#maxBytes})`,
-          { status },
-        );
-      }
-      // The pool's `maxResponseSize` ends the body with an error past the cap.
-      for await (const chunk of res.body as AsyncIterable<Buffer>) chunks.push(chunk);
-    } catch (err) {
-      const code = errorCode(err);
-      if (code === ErrorCode.INVALID_RESPONSE) throw err;
-      if (code === UNDICI_REPLY_TOO_LARGE) {
-        throw new InvalidResponseError(
-          `AxonFlow agent reply too large (over ${this.#maxBytes} bytes)`,
-          { status },
-        );
-      }
-      if (deadline.aborted && deadline.reason === QUEUE_TIMEOUT) {
-        throw new UnavailableError(
-          'queue_timeout',
-          'no free connection to the AxonFlow agent in time (raise AXONFLOW_CONNECTIONS or AXONFLOW_QUEUE_TIMEOUT_MS)',
-          { cause: err },
-        );
-      }
-      if (deadline.aborted) throw new TimeoutError(timeoutMs, { cause: err });
-      throw new UnavailableError(
-        'network',
-        `AxonFlow agent unreachable: ${describeNetworkError(err)}`,
-        {
-          cause: err,
-        },
+    if (!(deadline instanceof Deadline)) {
+      const followed = Deadline.of(deadline);
+      return this.send(method, path, body, followed.deadline, timeoutMs, onDispatched).finally(
+        followed.detach,
       );
     }
-    return parseReply(status, chunks);
+    // Trace context first, from the caller's context (the pre-check or audit span, whose caller
+    // may already have suppressed tracing), then tracing suppressed, so that an HTTP or undici
+    // instrumentation neither traces the call nor injects a second `traceparent`. A context is
+    // made only when it changes anything (each one copies the context's map).
+    const active = context.active();
+    const suppressed = isTracingSuppressed(active);
+    const headers = withTraceContext(
+      this.#headers,
+      suppressed ? unsuppressTracing(active) : active,
+    );
+    let text: string | null;
+    try {
+      text =
+        body === undefined ? null : body instanceof JsonText ? body.text : JSON.stringify(body);
+    } catch (err) {
+      // As before this handler: a body JSON cannot carry fails the request, classified as such.
+      return Promise.reject(
+        new UnavailableError(
+          'network',
+          `AxonFlow agent unreachable: ${describeNetworkError(err)}`,
+          { cause: err },
+        ),
+      );
+    }
+    const call = new ReplyHandler(this.#maxBytes, deadline, timeoutMs, onDispatched);
+    const options: Dispatcher.DispatchOptions = {
+      method,
+      path: this.#basePath + path,
+      headers,
+      body: text,
+    };
+    if (suppressed) this.#dispatch(options, call);
+    else {
+      const quiet = active === ROOT_CONTEXT ? SUPPRESSED_ROOT : suppressTracing(active);
+      context.with(quiet, this.#dispatch, this, options, call);
+    }
+    return call.reply;
+  }
+
+  #dispatch(options: Dispatcher.DispatchOptions, call: ReplyHandler): void {
+    // A deadline already passed settles the call here, and nothing is sent.
+    if (!call.listen()) return;
+    this.#pool.dispatch(options, call);
+    // A free connection takes the request at once (`onRequestStart` has run by now); otherwise
+    // it waits in the pool's queue, or for a new connection.
+    if (!call.started) call.waiting();
   }
 
   /**
@@ -309,7 +315,7 @@ function makePool(options: TransportOptions, maxResponseSize: number | undefined
     bodyTimeout: 300_000,
     ...(maxResponseSize === undefined ? {} : { maxResponseSize }),
     ...(options.unref ? { connect: unrefConnector() } : {}),
-  }).compose(dispatchNotice);
+  });
 }
 
 /**
@@ -325,6 +331,154 @@ function unrefConnector(): buildConnector.connector {
       socket.ref = () => socket;
     }
   };
+}
+
+/**
+ * One request's reply, read whole: undici's dispatch handler interface, settling `reply` once,
+ * at the first of the end of the body, a failure, or the call's deadline. The deadline settles
+ * the call at once, even while the request still waits for a connection (it is then aborted when
+ * it gets one, before anything is written).
+ */
+class ReplyHandler implements Dispatcher.DispatchHandler, DeadlineListener {
+  readonly reply: Promise<AgentReply>;
+  /** Set once `onRequestStart` ran: the request was written to a connection. */
+  started = false;
+  #resolve!: (reply: AgentReply) => void;
+  #reject!: (err: unknown) => void;
+  #settled = false;
+  #controller: Dispatcher.DispatchController | undefined = undefined;
+  #status = 0;
+  /** The body: most replies arrive in one chunk, so an array is made only for a second. */
+  #chunk: Buffer | undefined = undefined;
+  #chunks: Buffer[] | undefined = undefined;
+  readonly #maxBytes: number;
+  readonly #deadline: Deadline;
+  readonly #timeoutMs: number;
+  readonly #onDispatched: (() => void) | undefined;
+
+  constructor(
+    maxBytes: number,
+    deadline: Deadline,
+    timeoutMs: number,
+    onDispatched: (() => void) | undefined,
+  ) {
+    this.#maxBytes = maxBytes;
+    this.#deadline = deadline;
+    this.#timeoutMs = timeoutMs;
+    this.#onDispatched = onDispatched;
+    this.reply = new Promise<AgentReply>((resolve, reject) => {
+      this.#resolve = resolve;
+      this.#reject = reject;
+    });
+  }
+
+  /** Follows the deadline; false when it has already passed (and the call is settled). */
+  listen(): boolean {
+    this.#deadline.listen(this);
+    return !this.#settled;
+  }
+
+  waiting(): void {
+    if (!this.#settled) this.#deadline.queued();
+  }
+
+  onDeadline(reason: unknown): void {
+    if (this.#settled) return;
+    this.#fail(undefined);
+    this.#controller?.abort(reason instanceof Error ? reason : new DeadlineError());
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    if (this.#settled) {
+      controller.abort(new DeadlineError());
+      return;
+    }
+    this.started = true;
+    this.#controller = controller;
+    this.#deadline.dispatched();
+    this.#onDispatched?.();
+  }
+
+  onResponseStart(
+    controller: Dispatcher.DispatchController,
+    statusCode: number,
+    headers: Record<string, string | string[] | undefined>,
+  ): void {
+    if (statusCode < 200 || this.#settled) return; // 1xx: informational, the reply follows
+    this.#status = statusCode;
+    // undici does not look at a declared length: refused here, before any body byte.
+    const declared = Number(headers['content-length']);
+    if (declared > this.#maxBytes) {
+      const err = new InvalidResponseError(
+        `AxonFlow agent reply too large (${declared} bytes > ${this.#maxBytes})`,
+        { status: statusCode },
+      );
+      this.#fail(err);
+      controller.abort(err);
+    }
+  }
+
+  onResponseData(_controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.#settled) return;
+    if (this.#chunk === undefined) this.#chunk = chunk;
+    else if (this.#chunks === undefined) this.#chunks = [this.#chunk, chunk];
+    else this.#chunks.push(chunk);
+  }
+
+  onResponseEnd(): void {
+    if (this.#settled) return;
+    this.#settled = true;
+    this.#deadline.unlisten(this);
+    const chunks = this.#chunks ?? (this.#chunk === undefined ? [] : [this.#chunk]);
+    this.#resolve(parseReply(this.#status, chunks));
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController, err: Error): void {
+    if (this.#settled) return;
+    this.#fail(err);
+  }
+
+  /**
+   * Rejects with `err` classified: ours as they are, the pool's size cap as "reply too large",
+   * anything while the deadline has passed as the deadline (queue or agent), the rest as network.
+   */
+  #fail(err: unknown): void {
+    this.#settled = true;
+    this.#deadline.unlisten(this);
+    const deadline = this.#deadline;
+    const status = this.#status;
+    let failure: unknown;
+    if (err !== undefined && errorCode(err) === ErrorCode.INVALID_RESPONSE) failure = err;
+    else if (err !== undefined && errorCode(err) === UNDICI_REPLY_TOO_LARGE) {
+      failure = new InvalidResponseError(
+        `AxonFlow agent reply too large (over ${this.#maxBytes} bytes)`,
+        { status },
+      );
+    } else if (deadline.aborted && deadline.reason === QUEUE_TIMEOUT) {
+      failure = new UnavailableError(
+        'queue_timeout',
+        'no free connection to the AxonFlow agent in time (raise AXONFLOW_CONNECTIONS or AXONFLOW_QUEUE_TIMEOUT_MS)',
+        { cause: err ?? deadline.reason },
+      );
+    } else if (deadline.aborted) {
+      failure = new TimeoutError(this.#timeoutMs, { cause: err ?? deadline.reason });
+    } else {
+      failure = new UnavailableError(
+        'network',
+        `AxonFlow agent unreachable: ${describeNetworkError(err)}`,
+        { cause: err },
+      );
+    }
+    this.#reject(failure);
+  }
+}
+
+/** The abort reason given to undici when a call's deadline passes. */
+class DeadlineError extends Error {
+  constructor() {
+    super('the call deadline passed');
+    this.name = 'AbortError';
+  }
 }
 
 /** The reply's JSON; whether an unreadable body is a problem depends on the status: the client decides. */

@@ -251,8 +251,8 @@ export const VARIABLES = {
   }),
   AXONFLOW_CONNECTIONS: v<number>({
     name: 'AXONFLOW_CONNECTIONS',
-    default: 256,
-    defaultText: '`256`',
+    default: 512,
+    defaultText: '`512`',
     meaning: 'Most keep-alive connections to the agent; calls beyond wait for one',
     parse: integer(1, 65_536),
   }),

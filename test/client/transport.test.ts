@@ -1,6 +1,8 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type http from 'node:http';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { AgentTransport, Deadline, JsonText, QUEUE_TIMEOUT } from '../../src/client/transport.js';
 import { AxonFlowClient, type AxonFlowClientConfig, ErrorCode } from '../../src/index.js';
-import { type ScriptedAgent, startScriptedAgent } from '../helpers/scripted-agent.js';
+import { approve, type ScriptedAgent, startScriptedAgent } from '../helpers/scripted-agent.js';
 
 let agent: ScriptedAgent;
 const clients: AxonFlowClient[] = [];
@@ -104,5 +106,87 @@ describe('streams', () => {
     expect(err).toMatchObject({ code: ErrorCode.INVALID_RESPONSE, status: 200 });
     expect(err.message).toMatch(/too large/);
     await stream.metadata.catch(() => undefined);
+  });
+});
+
+describe('the deadline', () => {
+  it('settles a request waiting for a connection when its deadline passes, and never sends it', async () => {
+    const held: http.ServerResponse[] = [];
+    agent.handle((_q, res) => {
+      held.push(res);
+    });
+    const transport = new AgentTransport({
+      origin: agent.url,
+      connections: 1,
+      maxResponseBytes: 1024,
+      headers: {},
+      basePath: '',
+    });
+    try {
+      const first = transport.send('POST', '/first', new JsonText('{}'), new Deadline(), 1000);
+      await vi.waitFor(() => expect(held).toHaveLength(1));
+      const waiting = new Deadline();
+      const second = transport.send('POST', '/second', new JsonText('{}'), waiting, 1000);
+      waiting.abort(QUEUE_TIMEOUT);
+      // At once, while the one connection is still held by the first request.
+      await expect(second).rejects.toMatchObject({
+        code: ErrorCode.UNAVAILABLE,
+        reason: 'queue_timeout',
+      });
+      agent.handle(approve());
+      held[0]!.writeHead(200, { 'content-type': 'application/json' });
+      held[0]!.end('{"ok":true}');
+      await expect(first).resolves.toMatchObject({ status: 200, body: { ok: true } });
+      await expect(
+        transport.send('POST', '/third', new JsonText('{}'), new Deadline(), 1000),
+      ).resolves.toMatchObject({ status: 200 });
+      expect(agent.requests.map(r => r.path)).toEqual(['/first', '/third']);
+    } finally {
+      await transport.destroy();
+    }
+  });
+
+  it('follows an AbortSignal given instead of a deadline, and sends nothing once it has passed', async () => {
+    const transport = new AgentTransport({
+      origin: agent.url,
+      connections: 1,
+      maxResponseBytes: 1024,
+      headers: {},
+      basePath: '',
+    });
+    try {
+      const reply = await transport.send(
+        'GET',
+        '/health',
+        undefined,
+        new AbortController().signal,
+        1000,
+      );
+      expect(reply.status).toBe(200);
+      const err = await transport
+        .send('POST', '/x', new JsonText('{}'), AbortSignal.abort(), 1000)
+        .catch(e => e);
+      expect(err).toMatchObject({ code: ErrorCode.TIMEOUT });
+      expect(agent.count()).toBe(1);
+    } finally {
+      await transport.close();
+    }
+  });
+
+  it('tells the one listener set when it passes, once', () => {
+    const deadline = new Deadline();
+    const a = { onDeadline: vi.fn() };
+    const b = { onDeadline: vi.fn() };
+    deadline.listen(a);
+    deadline.unlisten(a);
+    deadline.listen(b);
+    deadline.abort('why');
+    deadline.abort('again');
+    expect(a.onDeadline).not.toHaveBeenCalled();
+    expect(b.onDeadline).toHaveBeenCalledExactlyOnceWith('why');
+    expect(deadline).toMatchObject({ aborted: true, reason: 'why' });
+    const late = { onDeadline: vi.fn() };
+    deadline.listen(late);
+    expect(late.onDeadline).toHaveBeenCalledExactlyOnceWith('why');
   });
 });
