@@ -84,7 +84,7 @@ const DEFAULT_MAX_QUEUE_SIZE = 2048;
 const DEFAULT_MAX_EXPORT_BATCH_SIZE = 512;
 const DEFAULT_SCHEDULED_DELAY_MILLIS = 200;
 const DEFAULT_EXPORT_TIMEOUT_MILLIS = 30_000;
-/** Cap of the adaptive concurrency: half the client's connection pool (256 by default). */
+/** Cap of the adaptive concurrency: a quarter of the client's connection pool (512 by default). */
 const DEFAULT_CONCURRENCY = 128;
 /** Where the adaptive concurrency starts and the least it backs off to. */
 const DEFAULT_MIN_CONCURRENCY = 8;

@@ -67,9 +67,9 @@ export interface AxonFlowAuditSpanProcessorConfig {
    * first, and the number stays low.
    *
    * Interactions and cost: each record in flight holds one of the client's kept-alive connections
-   * (`connections`, `AXONFLOW_CONNECTIONS`, 256 by default) for a round trip, and pre-checks, on
-   * the app's hot path, share that pool; the default is half of it, so pre-checks always keep the
-   * other half. With fewer connections, keep this at most half of them. Memory is bounded by the
+   * (`connections`, `AXONFLOW_CONNECTIONS`, 512 by default) for a round trip, and pre-checks, on
+   * the app's hot path, share that pool; the default is a quarter of it, so pre-checks always keep
+   * the rest. With fewer connections, keep this at most half of them. Memory is bounded by the
    * queue (`maxQueueSize`) plus these records; the limit only grows while records wait, so an
    * agent that keeps up never sees more than the app's rate times its round trip.
    * Must be at least `minConcurrency`. @default 128

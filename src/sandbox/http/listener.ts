@@ -94,7 +94,9 @@ export function createListener(handler: RequestHandler): Listener {
     listen: (port, host) =>
       new Promise<AddressInfo>((resolve, reject) => {
         front.once('error', reject);
-        front.listen(port, host, () => {
+        // A backlog above Node's default 511: bursts of thousands of concurrent calls (the load
+        // tests) open their connections at once, and the kernel drops the ones beyond it.
+        front.listen({ port, host, backlog: 4096 }, () => {
           front.off('error', reject);
           // The HTTP/1.1 server never binds a port of its own; 'listening' starts its connection
           // tracking (request and headers timeouts, closeIdleConnections) as binding would.
