@@ -66,12 +66,19 @@ export class DecisionCache<V extends object> {
     this.#lru.set(key, value, { ttl });
   }
 
-  /** Runs `load` once for all concurrent callers of the same key. */
+  /**
+   * Runs `load` once for all concurrent callers of the same key. The callers get `load`'s own
+   * promise: the entry is removed on a side branch, so their await is not one promise longer.
+   */
   coalesce<T extends V>(key: string, load: () => Promise<T>): Promise<T> {
     const pending = this.#inflight.get(key) as Promise<T> | undefined;
     if (pending) return pending;
-    const promise = load().finally(() => this.#inflight.delete(key));
+    const promise = load();
     this.#inflight.set(key, promise);
+    const settled = () => {
+      this.#inflight.delete(key);
+    };
+    promise.then(settled, settled);
     return promise;
   }
 }
