@@ -319,6 +319,7 @@ export function notes(results) {
   }
 
   lines.push(...familyNotes(results));
+  lines.push(...startupNotes(results));
   lines.push(...anthropic1BedrockNotes(results));
 
   const notPatched = rowsOf(results).filter(r => r.details?.status === 'did not patch');
@@ -528,4 +529,29 @@ function anthropic1BedrockNotes(results) {
     );
   }
   return lines;
+}
+
+/** The start-up suite: the register entry's CPU per process, against node alone and the peer. */
+function startupNotes(results) {
+  const judged = findRow(results, 'startup.ours --require:');
+  if (!judged?.details?.spread) return [];
+  const value = prefix => findRow(results, prefix)?.value;
+  const peers = rowsOf(results).filter(
+    r => r.name.startsWith('startup.auto-instrumentations-node') && r.value !== null,
+  );
+  return [
+    `- **Start-up** (\`startup\` suite: one child process per run, the app does nothing, CPU of the whole process from \`process.cpuUsage()\` at its \`exit\`; runs interleaved, paired against \`node\` alone): \`--require axonflow-otel/register\` adds ${fmt(
+      judged.value,
+    )} ms (p25–p75 ${fmt(judged.details.spread.p25)} – ${fmt(judged.details.spread.p75)}; target ≤ 300, ${met(
+      judged,
+    )}), \`--import\` ${fmt(value('startup.ours --import:'))} ms, and with \`OTEL_TRACES_EXPORTER=none\` ${fmt(
+      value('startup.ours --require, OTEL_TRACES_EXPORTER=none'),
+    )} ms.${
+      peers.length
+        ? ` \`@opentelemetry/auto-instrumentations-node/register\` (same trace exporter default, resource detectors narrowed to ours) adds ${peers
+            .map(r => `${fmt(r.value)} ms (${r.name.replace(/^.*--require, (.*): CPU.*$/, '$1')})`)
+            .join(' and ')}.`
+        : ''
+    } \`@opentelemetry/sdk-node\` is loaded only when metrics or logs exporters are asked for.`,
+  ];
 }
