@@ -170,7 +170,7 @@ export function notes(results) {
     lines.push(
       `- **Governed with a cached decision** costs ${fmt(governed.value)} µs CPU per call above tracing only (target ≤ 15 with p75 ≤ 2 × p50, ${met(
         governed,
-      )}). The cached \`preCheck\` alone takes ${fmt(hit.details.cpuUs.p50)} µs of CPU (client suite); inside an instrumented call it costs more (see the cache-key note). The rest: two more spans (\`axonflow.pre_check\`, \`axonflow.delegate\`) with their attributes, the gate (the options spread in \`withGate\`, \`enterGate\` in \`prepareOptions\`), building the pre-check request (\`adapter.input\` + \`renderPrompt\`, the context object), recording the decision on two spans with \`sanitizeAgentText\`, two metric records, and the audit hand-off (\`attachAuditData\`, a WeakMap entry per span); the side-by-side profile below splits it by owner.`,
+      )}). The cached \`preCheck\` alone takes ${fmt(hit.details.cpuUs.p50)} µs of CPU (client suite); inside an instrumented call it costs more (see the cache-key note). The rest: two more spans (\`axonflow.pre_check\`, \`axonflow.delegate\`, the product's steps) with their attributes, started, ended and queued by the \`BatchSpanProcessor\`; the gate's body snapshot (\`snapshotBody\`: \`JSON.stringify\` + \`JSON.parse\` of the body, so that what is checked is what is sent); building the pre-check request (\`adapter.input\` + \`renderPrompt\`, the context object) and its cache key; recording the decision on both spans. No MeterProvider and no audit processor are registered in these scenarios, so no metric point and no audit record is built (the audit suite measures a record's cost). The side-by-side profile below splits the rest by owner.`,
     );
   }
 
@@ -256,11 +256,9 @@ export function notes(results) {
         variant('AbortSignal'),
       )} µs, \`PreCheckResponseSchema.safeParse\` (zod) ${fmt(variant('zod'))} µs, reading the body with \`for await\` + secure-json-parse ${fmt(
         variant('body read'),
-      )} µs. \`#run\` makes an \`AbortSignal.timeout\` per call, and its timer is not cleared when the call ends: for a signal still reachable when it fires, it builds a \`DOMException\` with a stack for a request long done${
-        pu
-          ? ` (\`DOMException\` has ${fmt(share(pu, ['DOMException']) ?? 0, 1)} % of self time in the \`precheck-uncached\` profile)`
-          : ''
-      }; one \`setTimeout\` + \`AbortController\`, cleared in a \`finally\`, would end that work with the call. The rest is the client path itself (the cache key, \`coalesce\`, four async layers, mapping and freezing the result, the LRU set).`,
+      )} µs. Ours has none of these three costs in that form: the transport dispatches on the pool with a reply handler of its own (no body stream, no abort listener), one deadline object per call holds one timer, and the reply is validated by the same zod schema. What is left is the client path around the request: the cache key, \`coalesce\`, the breaker, three async layers, mapping and freezing the result, the LRU set${
+        pu ? `; in the \`precheck-uncached\` profile our top frames are ${topOurs(pu, 5)}` : ''
+      }.`,
     );
   }
 
@@ -302,7 +300,7 @@ export function notes(results) {
           .map(f => `${f.name} ${fmt(f.usPerCall)}`)
           .join(
             ', ',
-          )}. Besides the span itself, per call: \`commonAttributes\` builds the attribute object through a closure per attribute, \`#end\` builds a second attribute object, \`#recordMetrics\` spreads two or three attribute objects for instruments that are no-ops without a MeterProvider, and \`observe()\` adds a \`.then\` on \`responsePromise\` and an async wrapper around \`parseResponse\` (one more promise per call).`,
+          )}. Besides the span itself, per call: the request's record rides from \`request()\` to \`prepareOptions\` on a copy of the options (one \`.then\` on the SDK's options promise), \`observe()\` adds a \`.then\` on \`responsePromise\` and one on \`parseResponse\`'s promise, \`commonAttributes\` builds the request attributes through a closure per attribute, and \`end\` builds the response attributes. Each promise is also an async-hooks resource under the \`AsyncLocalStorage\` context manager (Node 22), which is where much of the "node internals" share goes.`,
       );
     }
     if (tracing && cached) {
@@ -335,8 +333,8 @@ export function notes(results) {
     '  delegation), so our Anthropic rows have one span fewer than our OpenAI rows.',
     '- **Content capture** differs by default: ours and contrib are off; traceloop (`traceContent`)',
     '  and OpenInference (`hide*`) are on. Both settings are measured for those two.',
-    '- **The audit suite** (`bench/suites/audit.mjs`) runs as its author wrote it, in its own',
-    '  process like the others but unpinned, with its sandbox in a process of its own.',
+    '- **The audit suite** (`bench/suites/audit.mjs`) runs in its own process like the others but',
+    '  unpinned, with the sandbox and the slow agent in processes of their own.',
   );
   return lines;
 }

@@ -8,6 +8,7 @@
 // counts only if a call made while it is enabled produces a span of its own; otherwise its row
 // says "did not patch". Also: retained heap per 10,000 calls (after a full GC) for each scenario.
 import { createRequire } from 'node:module';
+import { belowPeersRow, governedRow } from './compare.mjs';
 import { collectGarbage, interleaved, pairedCpu, progress } from './rounds.mjs';
 import { rounded } from './stats.mjs';
 import { counted, floorSpan, scenarioRow } from './workload.mjs';
@@ -250,6 +251,17 @@ export async function runWorkload({ w, size, otel, ours, agent, activate, pinned
     }
     rows.push(row);
   }
+  rows.push(
+    belowPeersRow(w.prefix, results, {
+      baseline: 'uninstrumented',
+      tracing: 'ours: tracing only',
+      peers: live.filter(s => s.peer).map(s => s.name),
+    }),
+    governedRow(w.prefix, results, {
+      tracing: 'ours: tracing only',
+      cached: 'ours: governed, cached decision',
+    }),
+  );
   await activate(undefined)();
   return rows;
 }

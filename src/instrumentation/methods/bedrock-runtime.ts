@@ -97,7 +97,9 @@ async function governCommand(
   try {
     if (command.api === 'converse') {
       adapter = command.stream ? bedrockConverseStream : bedrockConverse;
-      body = converseRequestView(input);
+      // The view (bytes left out, text documents decoded) is what a check or content capture
+      // reads; a call that is only traced reads the request attributes, from the input itself.
+      body = env.client === undefined && !env.captureContent ? input : converseRequestView(input);
     } else {
       const read = await invokeBody(input?.body);
       const request: InvokeRequest = invokeRequest(input ?? {}, read.text, read.unreadable);
