@@ -38,7 +38,7 @@ import { rounded, spread } from '../lib/stats.mjs';
 const PREFIX = 'startup';
 /** Judged: CPU the `--require` entry adds to a process, default settings. */
 const TARGET_MS = 300;
-const SIZES = { quick: { rounds: 6 }, full: { rounds: 30 } };
+const SIZES = { quick: { rounds: 6, breakdownRuns: 3 }, full: { rounds: 30, breakdownRuns: 10 } };
 const DETECTORS = 'env,host,os,process';
 
 /** The app every child runs: reports its CPU time and what is registered, at the very end. */
@@ -54,6 +54,45 @@ process.on('exit', () => {
   }) + '\\n');
 });
 `;
+
+/**
+ * Where the entry's start-up goes: a child that requires, one after the other, the packages the
+ * `--require` entry loads (in the order it reaches them), then the entry itself, and reports the
+ * CPU after each step. A step's cost is what it adds on top of the steps before it (modules they
+ * share are counted once, at the first step that loads them).
+ */
+const BREAKDOWN_STEPS = [
+  '@opentelemetry/api',
+  '@opentelemetry/core',
+  '@opentelemetry/resources',
+  '@opentelemetry/sdk-trace',
+  '@opentelemetry/context-async-hooks',
+  '@opentelemetry/instrumentation',
+  'undici',
+  'zod',
+  '@opentelemetry/exporter-trace-otlp-proto',
+];
+
+function breakdownApp(entry) {
+  return `'use strict';
+const { createRequire } = require('node:module');
+const from = createRequire(${JSON.stringify(entry)});
+const cpuMs = () => { const c = process.cpuUsage(); return (c.user + c.system) / 1000; };
+const steps = [];
+let last = cpuMs();
+for (const name of ${JSON.stringify(BREAKDOWN_STEPS)}) {
+  from(name);
+  const now = cpuMs();
+  steps.push([name, now - last]);
+  last = now;
+}
+require(${JSON.stringify(entry)});
+steps.push(['the register entry (our code, what is left)', cpuMs() - last]);
+process.on('exit', () => {
+  require('node:fs').writeSync(1, JSON.stringify({ steps, cpuMs: cpuMs(), tracerProvider: true, started: true }) + '\\n');
+});
+`;
+}
 
 /** The environment of every child: the parent's, without anything that configures OTel or us. */
 function childEnv(port, extra) {
@@ -169,6 +208,7 @@ export async function run({ quick = false } = {}) {
     return r;
   };
   const stderr = {};
+  const breakdown = new Map();
   try {
     // One untimed run of each, so every round reads files from the page cache.
     for (const s of scenarios) {
@@ -179,6 +219,17 @@ export async function run({ quick = false } = {}) {
       progress(`${PREFIX}: round ${round + 1}/${size.rounds}`);
       for (let i = 0; i < scenarios.length; i++) {
         await once(scenarios[(round + i) % scenarios.length], true);
+      }
+    }
+    // Where the time goes: the breakdown child, after the rounds (not part of them).
+    const breakdownFile = join(dir, 'breakdown.cjs');
+    writeFileSync(breakdownFile, breakdownApp(cjsEntry));
+    for (let i = 0; i < size.breakdownRuns; i++) {
+      progress(`${PREFIX}: breakdown ${i + 1}/${size.breakdownRuns}`);
+      const r = await runChild([breakdownFile], scenarios[1].env);
+      for (const [name, ms] of r.steps) {
+        if (!breakdown.has(name)) breakdown.set(name, []);
+        breakdown.get(name).push(ms);
       }
     }
   } finally {
@@ -220,6 +271,20 @@ export async function run({ quick = false } = {}) {
           pinned,
           runs: a.n,
         },
+        1,
+      ),
+    });
+  }
+  for (const [step, values] of breakdown) {
+    const ms = spread(values);
+    rows.push({
+      name: `${PREFIX}.breakdown: ${step}`,
+      unit: 'ms',
+      value: rounded(ms.p50, 1),
+      target: null,
+      pass: null,
+      details: rounded(
+        { cpuMs: ms, runs: values.length, note: 'CPU added by this step, after the ones above' },
         1,
       ),
     });
