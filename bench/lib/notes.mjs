@@ -158,19 +158,25 @@ export function notes(results) {
       )}, target ≤ 1.25, ${met(strict)}. The lenient reading (total CPU, ours / floor) is ${fmt(
         lenient.value,
       )}. Ours does more than the floor by design: the GenAI request attributes (model, max tokens,`,
-      '  temperature, …), server address and port, finish reasons and usage, duration and token',
-      "  metrics, the decision attribute, and the response observed through the SDK's `APIPromise`",
+      '  temperature, …), server address and port, finish reasons and usage, the decision attribute',
+      '  (and the duration and token metrics, when a MeterProvider records them; none does here),',
+      "  and the response observed through the SDK's `APIPromise`",
       '  (its `parseResponse` wrapped) without consuming it.',
     );
   }
 
   const governed = findRow(results, 'instrumentation.openai7 governed (cached decision) above');
+  const floorRow = findRow(results, 'instrumentation.openai7 floor');
   const hit = findRow(results, 'client.preCheck cached decision');
   if (governed && hit) {
     lines.push(
       `- **Governed with a cached decision** costs ${fmt(governed.value)} µs CPU per call above tracing only (target ≤ 15 with p75 ≤ 2 × p50, ${met(
         governed,
-      )}). The cached \`preCheck\` alone takes ${fmt(hit.details.cpuUs.p50)} µs of CPU (client suite); inside an instrumented call it costs more (see the cache-key note). The rest: two more spans (\`axonflow.pre_check\`, \`axonflow.delegate\`, the product's steps) with their attributes, started, ended and queued by the \`BatchSpanProcessor\`; the gate's body snapshot (\`snapshotBody\`: \`JSON.stringify\` + \`JSON.parse\` of the body, so that what is checked is what is sent); building the pre-check request (\`adapter.input\` + \`renderPrompt\`, the context object) and its cache key; recording the decision on both spans. No MeterProvider and no audit processor are registered in these scenarios, so no metric point and no audit record is built (the audit suite measures a record's cost). The side-by-side profile below splits the rest by owner.`,
+      )}). The cached \`preCheck\` alone takes ${fmt(hit.details.cpuUs.p50)} µs of CPU (client suite); inside an instrumented call it costs more (see the cache-key note). The rest: two more spans (\`axonflow.pre_check\`, \`axonflow.delegate\`, the product's steps) with their attributes, started, ended and queued by the \`BatchSpanProcessor\`; the gate's body snapshot (\`snapshotBody\`: \`JSON.stringify\` + \`JSON.parse\` of the body, so that what is checked is what is sent); building the pre-check request (\`adapter.input\` + \`renderPrompt\`, the context object) and its cache key; recording the decision on both spans. No MeterProvider and no audit processor are registered in these scenarios, so no metric point and no audit record is built (the audit suite measures a record's cost). The side-by-side profile below splits the rest by owner.${
+        floorRow?.details?.addedCpuUs
+          ? ` The p75 ≤ 2 × p50 half of the target reads the spread of paired per-sub-round differences, and on this machine any two scenarios spread that widely: the floor (one span) above uninstrumented, in the same rounds, has a median of ${fmt(floorRow.details.addedCpuUs.p50)} µs and p25–p75 ${fmt(floorRow.details.addedCpuUs.p25)} – ${fmt(floorRow.details.addedCpuUs.p75)} µs; so that check does not tell a slow path of ours from the machine's noise.`
+          : ''
+      }`,
     );
   }
 
@@ -316,6 +322,18 @@ export function notes(results) {
     }
   }
 
+  const vsPeers = rowsOf(results).filter(
+    r => /^peers(-anthropic1)?\.\w+ tracing only vs every peer/.test(r.name) && r.value !== null,
+  );
+  if (vsPeers.length) {
+    lines.push(
+      `- **Tracing only against the peers** (ours / cheapest peer configuration, added CPU): ${vsPeers
+        .map(r => `${r.name.split(' ')[0]} ${fmt(r.value)} (cheapest: ${r.details.cheapest})`)
+        .join(
+          ', ',
+        )}. Ours is hooked one layer lower than the peers: on the client's \`request()\` and \`prepareOptions()\`, so that every method that sends model input (raw \`post()\`, helpers, retries) passes the gate before each HTTP attempt, and the result is observed through the SDK's \`APIPromise\` without consuming it; the peers wrap each resource method (\`chat.completions.create\`, \`messages.create\`) and read the awaited result. The request layer costs the promise hops named in the tracing-only note above, each an async-hooks resource under the context manager, and the span carries more of the conventions (server address and port, every request parameter, finish reasons, response id and model, usage).`,
+    );
+  }
   lines.push(...familyNotes(results));
   lines.push(...startupNotes(results));
   lines.push(...anthropic1BedrockNotes(results));
@@ -537,6 +555,7 @@ function startupNotes(results) {
   const peers = rowsOf(results).filter(
     r => r.name.startsWith('startup.auto-instrumentations-node') && r.value !== null,
   );
+  const steps = rowsOf(results).filter(r => r.name.startsWith('startup.breakdown: '));
   return [
     `- **Start-up** (\`startup\` suite: one child process per run, the app does nothing, CPU of the whole process from \`process.cpuUsage()\` at its \`exit\`; runs interleaved, paired against \`node\` alone): \`--require axonflow-otel/register\` adds ${fmt(
       judged.value,
@@ -550,6 +569,14 @@ function startupNotes(results) {
             .map(r => `${fmt(r.value)} ms (${r.name.replace(/^.*--require, (.*): CPU.*$/, '$1')})`)
             .join(' and ')}.`
         : ''
-    } \`@opentelemetry/sdk-node\` is loaded only when metrics or logs exporters are asked for.`,
+    } \`@opentelemetry/sdk-node\` is loaded only when metrics or logs exporters are asked for.${
+      steps.length
+        ? ` Where it goes (a child that requires the entry's packages one after the other, then the entry; each step's CPU on top of the ones before, median of ${steps[0].details.runs} runs): ${steps
+            .map(r => `${r.name.replace('startup.breakdown: ', '')} ${fmt(r.value)} ms`)
+            .join(
+              ', ',
+            )}. undici (the agent transport) and zod (the wire schemas) are loaded by the client at start, the OTLP/protobuf exporter brings \`otlp-transformer\` with the metrics SDK; loading them on first use instead would move that cost into the first governed call, and, where Node runs ES module hooks off-thread, a \`require\` after the hook is registered can fail, so the client would have to load them asynchronously.`
+        : ''
+    }`,
   ];
 }
