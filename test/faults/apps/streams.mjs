@@ -15,8 +15,11 @@ async function read(client, model, tag) {
   const controller = new AbortController();
   let chunks = 0;
   let text = '';
-  // A stream that goes quiet is given up on, as an app with a watchdog would.
-  let watchdog = setTimeout(() => controller.abort(), 500);
+  // A stream that goes quiet is given up on, as an app with a watchdog would: 2 s for the first
+  // answer, then 500 ms between chunks (scaled on a busy machine, where a governed call's
+  // pre-check and the first chunk of 100,000 can take longer than a quiet machine's 500 ms).
+  const scale = Number(process.env.AXONFLOW_TEST_TIME_SCALE ?? 1) || 1;
+  let watchdog = setTimeout(() => controller.abort(), 2000 * scale);
   try {
     const stream = await client.chat.completions.create(
       { model, seed: tag, stream: true, messages: [{ role: 'user', content: `Stream ${model}` }] },
@@ -24,7 +27,7 @@ async function read(client, model, tag) {
     );
     for await (const chunk of stream) {
       clearTimeout(watchdog);
-      watchdog = setTimeout(() => controller.abort(), 500);
+      watchdog = setTimeout(() => controller.abort(), 500 * scale);
       chunks++;
       text += chunk.choices?.[0]?.delta?.content ?? '';
     }
