@@ -11,7 +11,7 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect } from 'vitest';
 import { type Sandbox, type SandboxOptions, startSandbox } from '../../src/sandbox/index.js';
-import { type ChildResult, ROOT, runNode } from '../helpers/child.js';
+import { type ChildResult, ROOT, runNode, scaled } from '../helpers/child.js';
 import {
   type OtlpReceiver,
   type ReceivedSpan,
@@ -132,6 +132,9 @@ export async function world(options: WorldOptions = {}): Promise<World> {
     OTEL_BSP_SCHEDULE_DELAY: '50',
     OTEL_BSP_MAX_QUEUE_SIZE: '20000',
     AXONFLOW_TIMEOUT_MS: '1000',
+    // The exit flush's budget (3 s by default), scaled: the OTLP receiver lives in the busy test
+    // process, and a span it answers late must not read as one that could not be delivered.
+    AXONFLOW_EXIT_FLUSH_TIMEOUT_MS: String(scaled(10_000)),
   });
 
   const spawnApp = async (
