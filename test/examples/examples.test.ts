@@ -17,7 +17,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type AuditRecord, startSandbox } from '../../src/sandbox/index.js';
-import { type ChildResult, ROOT, runNode } from '../helpers/child.js';
+import { type ChildResult, ROOT, runNode, scaled } from '../helpers/child.js';
 import { type ReceivedSpan, startOtlpReceiver } from '../helpers/otlp-receiver.js';
 
 const built = ['dist/esm/index.js', 'dist/esm/register/index.js', 'dist/commonjs/register/index.js']
@@ -112,6 +112,9 @@ async function runExample(
         ANTHROPIC_BASE_URL: proxy.url,
         OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${receiver.url}/v1/traces`,
         OTEL_BSP_SCHEDULE_DELAY: '50',
+        // The exit flush's budget (3 s by default), scaled: the receiver lives in this busy test
+        // process, and spans it answers late must not read as undelivered.
+        AXONFLOW_EXIT_FLUSH_TIMEOUT_MS: String(scaled(10_000)),
         OTEL_SERVICE_NAME: `example-${file.replace(/\..*$/, '')}`,
         ...extraEnv,
       },

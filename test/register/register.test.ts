@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type Sandbox, startSandbox } from '../../src/sandbox/index.js';
-import { ROOT, runNode } from '../helpers/child.js';
+import { ROOT, runNode, scaled } from '../helpers/child.js';
 import { type OtlpReceiver, startOtlpReceiver } from '../helpers/otlp-receiver.js';
 
 const built =
@@ -38,6 +38,8 @@ function env(extra: Record<string, string> = {}): Record<string, string> {
     OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${receiver.url}/v1/traces`,
     OTEL_SERVICE_NAME: 'register-test',
     OTEL_BSP_SCHEDULE_DELAY: '50',
+    // The exit flush's budget, scaled: the in-test receiver may answer late on a busy machine.
+    AXONFLOW_EXIT_FLUSH_TIMEOUT_MS: String(scaled(10_000)),
     ...extra,
   };
 }
